@@ -1,0 +1,54 @@
+"""One window at a time: the single-channel cross-correlation of Chapter 1."""
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import ConvArgumentError
+from .geometry import as_float, float_dtype
+
+__all__ = ["corr2d"]
+
+
+def corr2d(x, k):
+    """Valid 2-D cross-correlation of one channel with one kernel, window by window.
+
+    Derived in Chapter 1 (``notebooks/01_one_window.ipynb``): every output is the
+    dot product of the kernel with the window of ``x`` under it. Deep-learning
+    "convolution" is this cross-correlation; a true convolution flips ``k`` first.
+
+    Parameters
+    ----------
+    x : array_like, shape (H, W)
+        Input image.
+    k : array_like, shape (FH, FW)
+        Kernel, with FH <= H and FW <= W.
+
+    Returns
+    -------
+    ndarray, shape (H - FH + 1, W - FW + 1)
+        float32 if both inputs are float32, else float64.
+
+    Examples
+    --------
+    >>> corr2d(np.arange(1, 10).reshape(3, 3), [[1, 2], [3, 4]])
+    array([[37., 47.],
+           [67., 77.]])
+    """
+    x, k = as_float(x, "x"), as_float(k, "k")
+    if x.ndim != 2 or k.ndim != 2:
+        raise ConvArgumentError(
+            f"corr2d takes a 2-D input (H, W) and a 2-D kernel (FH, FW); got x.shape={x.shape}, "
+            f"k.shape={k.shape}"
+        )
+    (h, w), (fh, fw) = x.shape, k.shape
+    if fh > h or fw > w or min(fh, fw, h, w) < 1:
+        raise ConvArgumentError(
+            f"the kernel must fit inside the input: k.shape={k.shape}, x.shape={x.shape}"
+        )
+    dt = float_dtype(x, k)
+    x, k = x.astype(dt, copy=False), k.astype(dt, copy=False)
+    out = np.empty((h - fh + 1, w - fw + 1), dtype=dt)
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = np.sum(x[i : i + fh, j : j + fw] * k)
+    return out

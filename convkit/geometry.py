@@ -1,0 +1,270 @@
+"""Argument checks and output-size arithmetic shared by every convkit function.
+
+Derived in Chapter 2 (``notebooks/02_shapes.ipynb``): an input of size ``n``,
+a window of size ``f``, stride ``s`` and zero padding ``p`` give
+
+    n_out = (n - f + 2p) / s + 1
+
+windows, and that number must be whole. Many texts floor it silently, which
+drops the last rows or columns of the input without a word; convkit refuses
+and says which paddings would work instead.
+"""
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import ConvArgumentError
+
+__all__ = ["output_size", "Geometry", "conv_geometry", "as_pair"]
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_))
+
+
+def as_pair(value, name: str, minimum: int) -> tuple[int, int]:
+    """Read an int or an ``(h, w)`` pair of ints, each at least ``minimum``.
+
+    Parameters
+    ----------
+    value : int or (int, int)
+        ``stride`` or ``padding`` (or a kernel size) as the user gave it.
+    name : str
+        The argument's name, used in the error message.
+    minimum : int
+        Smallest allowed value (1 for strides and kernel sizes, 0 for padding).
+
+    Returns
+    -------
+    (int, int)
+        The value for the height and for the width.
+    """
+    if _is_int(value):
+        pair = (int(value), int(value))
+    elif isinstance(value, (tuple, list)) and len(value) == 2 and all(map(_is_int, value)):
+        pair = (int(value[0]), int(value[1]))
+    else:
+        raise ConvArgumentError(
+            f"{name} must be an int or a pair of ints (height, width); got {name}={value!r}"
+        )
+    if min(pair) < minimum:
+        raise ConvArgumentError(f"{name} must be >= {minimum}; got {name}={value!r}")
+    return pair
+
+
+def _paddings_that_work(n: int, f: int, s: int, p: int, count: int = 2) -> list[int]:
+    """The ``count`` paddings nearest to ``p`` for which the output size is whole."""
+    found = [q for q in range(0, p + f + 2 * s + 1) if n + 2 * q >= f and (n - f + 2 * q) % s == 0]
+    return sorted(found, key=lambda q: (abs(q - p), q))[:count]
+
+
+def _checked_size(n: int, f: int, s: int, p: int, dim: str, symbols: tuple[str, str]) -> int:
+    """Output size along one dimension, or a ConvArgumentError that explains why not."""
+    N, F = symbols
+    if n + 2 * p < f:
+        raise ConvArgumentError(
+            f"the window is larger than the padded input along the {dim}: "
+            f"{F}={f} > {N} + 2P = {n} + 2*{p} = {n + 2 * p}"
+        )
+    span = n - f + 2 * p
+    if span % s == 0:
+        return span // s + 1
+    formula = f"({N} - {F} + 2P)/S + 1 = ({n} - {f} + 2*{p})/{s} + 1 = {span / s + 1:g}"
+    fixes = _paddings_that_work(n, f, s, p)
+    if fixes:
+        advice = "padding that works here: " + ", ".join(
+            f"P={q} (gives {(n - f + 2 * q) // s + 1})" for q in fixes
+        )
+    else:
+        # 2P is even, so with an even stride and an odd n - f no symmetric padding helps.
+        advice = (
+            f"no symmetric padding works: {N} - {F} = {n - f} is odd and the stride {s} is even; "
+            f"crop the input to {n - 1} or pad one side only"
+        )
+    raise ConvArgumentError(
+        f"the output {dim} is not a whole number: {formula}. The windows do not tile the "
+        f"padded input exactly (flooring would silently drop {span % s} row(s)/column(s)); {advice}."
+    )
+
+
+def output_size(n, f, stride=1, padding=0) -> int:
+    """Number of window positions along one dimension: ``(n - f + 2*padding)/stride + 1``.
+
+    Derived in Chapter 2 (``notebooks/02_shapes.ipynb``).
+
+    Parameters
+    ----------
+    n : int
+        Input size along the dimension (H or W), before padding.
+    f : int
+        Window (kernel) size along the same dimension.
+    stride : int, default 1
+        Step between windows, at least 1.
+    padding : int, default 0
+        Zeros added on *each* side, at least 0.
+
+    Returns
+    -------
+    int
+        The output size.
+
+    Raises
+    ------
+    ConvArgumentError
+        If the window does not fit the padded input, or if the division is not
+        exact; the message gives the formula with the numbers and the nearest
+        paddings that would work.
+
+    Examples
+    --------
+    >>> output_size(3, 2)
+    2
+    >>> output_size(4, 2, stride=1, padding=1)
+    5
+    """
+    for name, v, lo in (("n", n, 1), ("f", f, 1), ("stride", stride, 1), ("padding", padding, 0)):
+        if not _is_int(v) or v < lo:
+            raise ConvArgumentError(f"{name} must be an int >= {lo}; got {name}={v!r}")
+    return _checked_size(int(n), int(f), int(stride), int(padding), "size", ("n", "f"))
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Every size of one 2-D convolution, checked once and passed around.
+
+    Attributes
+    ----------
+    n, c, h, w : int
+        Input shape (N, C, H, W).
+    k, fh, fw : int
+        Filter shape (K, C, FH, FW).
+    sh, sw, ph, pw : int
+        Stride and padding along height and width.
+    ho, wo : int
+        Output height and width.
+    """
+
+    n: int
+    c: int
+    h: int
+    w: int
+    k: int
+    fh: int
+    fw: int
+    sh: int
+    sw: int
+    ph: int
+    pw: int
+    ho: int
+    wo: int
+
+    @property
+    def x_shape(self) -> tuple[int, int, int, int]:
+        return (self.n, self.c, self.h, self.w)
+
+    @property
+    def w_shape(self) -> tuple[int, int, int, int]:
+        return (self.k, self.c, self.fh, self.fw)
+
+    @property
+    def out_shape(self) -> tuple[int, int, int, int]:
+        return (self.n, self.k, self.ho, self.wo)
+
+    @property
+    def padded_hw(self) -> tuple[int, int]:
+        return (self.h + 2 * self.ph, self.w + 2 * self.pw)
+
+
+def _shape4(shape, name: str, layout: str) -> tuple[int, int, int, int]:
+    shape = tuple(shape)
+    if len(shape) != 4:
+        raise ConvArgumentError(f"{name} must be 4-D {layout}; got {name}.shape={shape}")
+    if min(shape) < 1:
+        raise ConvArgumentError(f"{name} has an empty dimension: {name}.shape={shape} {layout}")
+    return shape
+
+
+def conv_geometry(x_shape, w_shape, stride=1, padding=0) -> Geometry:
+    """Check the shapes, stride and padding of a 2-D convolution and size its output.
+
+    Parameters
+    ----------
+    x_shape : tuple
+        Input shape (N, C, H, W).
+    w_shape : tuple
+        Filter shape (K, C, FH, FW).
+    stride, padding : int or (int, int)
+        Same for both dimensions, or (height, width).
+
+    Returns
+    -------
+    Geometry
+    """
+    n, c, h, w = _shape4(x_shape, "x", "(N, C, H, W)")
+    k, cw, fh, fw = _shape4(w_shape, "w", "(K, C, FH, FW)")
+    if c != cw:
+        raise ConvArgumentError(
+            f"channel mismatch: x has C={c} channels (x.shape={tuple(x_shape)}) but w expects "
+            f"C={cw} (w.shape={tuple(w_shape)})"
+        )
+    sh, sw = as_pair(stride, "stride", 1)
+    ph, pw = as_pair(padding, "padding", 0)
+    ho = _checked_size(h, fh, sh, ph, "height", ("H", "FH"))
+    wo = _checked_size(w, fw, sw, pw, "width", ("W", "FW"))
+    return Geometry(n, c, h, w, k, fh, fw, sh, sw, ph, pw, ho, wo)
+
+
+def float_dtype(*arrays) -> np.dtype:
+    """The dtype convkit computes in: float32 if every input is float32, else float64.
+
+    Integers and bools are promoted to float64; complex and object arrays are refused.
+    """
+    for a in arrays:
+        if a.dtype.kind not in "biuf":
+            raise ConvArgumentError(f"expected real numbers; got an array of dtype {a.dtype}")
+    dt = np.result_type(*arrays)
+    if dt == np.float32:
+        return np.dtype(np.float32)
+    return np.dtype(np.float64)
+
+
+def as_float(a, name: str) -> np.ndarray:
+    """``np.asarray`` with a clear error for things that are not arrays of real numbers."""
+    try:
+        arr = np.asarray(a)
+    except Exception as exc:  # ragged lists and the like
+        raise ConvArgumentError(f"{name} is not an array: {exc}") from None
+    if arr.dtype.kind not in "biuf":
+        raise ConvArgumentError(f"{name} must hold real numbers; got dtype {arr.dtype}")
+    return arr
+
+
+def check_bias(b, k: int, dtype) -> np.ndarray:
+    """Return the bias as a (K,) array of ``dtype`` (zeros if ``b`` is None)."""
+    if b is None:
+        return np.zeros(k, dtype=dtype)
+    b = as_float(b, "b")
+    if b.shape != (k,):
+        raise ConvArgumentError(f"b must have shape (K,) = ({k},), one per filter; got b.shape={b.shape}")
+    return b.astype(dtype, copy=False)
+
+
+def prepare_conv2d(x, w, b=None, stride=1, padding=0):
+    """Validate the arguments of a 2-D convolution and cast them to one float dtype.
+
+    Returns
+    -------
+    x : ndarray (N, C, H, W)
+    w : ndarray (K, C, FH, FW)
+    b : ndarray (K,)
+    g : Geometry
+    """
+    x = as_float(x, "x")
+    w = as_float(w, "w")
+    g = conv_geometry(x.shape, w.shape, stride, padding)
+    extra = [as_float(b, "b")] if b is not None else []
+    dt = float_dtype(x, w, *extra)
+    return x.astype(dt, copy=False), w.astype(dt, copy=False), check_bias(b, g.k, dt), g

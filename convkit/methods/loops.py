@@ -1,0 +1,40 @@
+"""Plain loops over images, filters and output positions: the reference (Chapters 1-2).
+
+Slow and obvious on purpose: every other method is tested against this one.
+"""
+import numpy as np
+
+from ._pad import crop, pad
+
+
+def forward(x, w, b, g, ws=None):
+    xp = pad(x, g)
+    out = np.empty(g.out_shape, dtype=x.dtype)
+    for n in range(g.n):
+        for k in range(g.k):
+            for i in range(g.ho):
+                for j in range(g.wo):
+                    r, c = i * g.sh, j * g.sw  # top-left corner of the window
+                    window = xp[n, :, r : r + g.fh, c : c + g.fw]  # (C, FH, FW)
+                    out[n, k, i, j] = np.sum(window * w[k]) + b[k]
+    return out, (x, w, g)
+
+
+def cache_for(x, w, g, ws=None):
+    return (x, w, g)
+
+
+def backward(dout, cache, ws=None):
+    x, w, g = cache
+    xp = pad(x, g)
+    dxp = np.zeros_like(xp)
+    dw = np.zeros_like(w)
+    # Each output was window . w[k] + b[k]; send its gradient back to both factors.
+    for n in range(g.n):
+        for k in range(g.k):
+            for i in range(g.ho):
+                for j in range(g.wo):
+                    r, c = i * g.sh, j * g.sw
+                    dw[k] += dout[n, k, i, j] * xp[n, :, r : r + g.fh, c : c + g.fw]
+                    dxp[n, :, r : r + g.fh, c : c + g.fw] += dout[n, k, i, j] * w[k]
+    return crop(dxp, g).copy(), dw, dout.sum(axis=(0, 2, 3))
