@@ -9,8 +9,9 @@ Run: ``python benchmarks/conv_speed.py [--repeats 15] [--quick]``
   fast path keeps its buffers between calls (its workspace), as Conv2D does.
 * PyTorch (if installed) runs ``torch.nn.functional.conv2d`` and autograd on the
   CPU with the same number of threads as OpenBLAS.
-* Rounds of all contestants are interleaved and each reported time is a median,
-  because two thread pools on two cores disturb each other.
+* Each time is a median over blocks of back-to-back calls, the blocks of all
+  contestants interleaved: two thread pools on two cores disturb each other,
+  and the machine drifts; expect +-10% between runs.
 """
 from __future__ import annotations
 
@@ -31,11 +32,6 @@ SHAPES = [  # (N, C, H, W, K, F), padding 1, stride 1
 QUICK_SHAPES = [(4, 3, 16, 16, 8, 3)]
 # Methods that would take minutes or gigabytes at these shapes, and why.
 SLOW = {"loops": "Python loops: ~300 ns per multiply-add", "matrix": "dense W* has (K*Ho*Wo) x (C*H*W) entries"}
-
-
-def _timer(fn):
-    fn()  # warm up (and fill the workspace)
-    return fn
 
 
 def contestants(shape, dtype, with_torch):
@@ -90,18 +86,24 @@ def contestants(shape, dtype, with_torch):
     return out, (cff * cols_n * np.dtype(dtype).itemsize, x.nbytes)
 
 
-def measure(cands, repeats):
+def measure(cands, repeats, rounds=3):
+    """Median times (ms) of (forward, forward+backward) for each contestant.
+
+    Each contestant runs in short blocks of back-to-back calls, as in training,
+    after two warm-up calls; blocks of different contestants are interleaved
+    over ``rounds`` so that slow drifts of the machine hit all of them alike.
+    The warm-up absorbs the switch between numpy's and PyTorch's thread pools.
+    """
     times = {name: ([], []) for name in cands}
-    for fns in cands.values():
-        for fn in fns:
-            _timer(fn)
-    for _ in range(repeats):  # interleave rounds
+    per_block = max(1, repeats // rounds)
+    for _ in range(rounds):
         for name, fns in cands.items():
             for slot, fn in enumerate(fns):
-                fn()  # one call after switching contestant settles the other thread pool
-                t0 = time.perf_counter()
-                fn()
-                times[name][slot].append(time.perf_counter() - t0)
+                fn(), fn()
+                for _ in range(per_block):
+                    t0 = time.perf_counter()
+                    fn()
+                    times[name][slot].append(time.perf_counter() - t0)
     return {name: tuple(statistics.median(t) * 1e3 for t in ts) for name, ts in times.items()}
 
 

@@ -85,7 +85,7 @@ def _checked_size(n: int, f: int, s: int, p: int, dim: str, symbols: tuple[str, 
             f"crop the input to {n - 1} or pad one side only"
         )
     raise ConvArgumentError(
-        f"the output {dim} is not a whole number: {formula}. The windows do not tile the "
+        f"the output {dim if dim != 'dimension' else 'size'} is not a whole number: {formula}. The windows do not tile the "
         f"padded input exactly (flooring would silently drop {span % s} row(s)/column(s)); {advice}."
     )
 
@@ -128,7 +128,7 @@ def output_size(n, f, stride=1, padding=0) -> int:
     for name, v, lo in (("n", n, 1), ("f", f, 1), ("stride", stride, 1), ("padding", padding, 0)):
         if not _is_int(v) or v < lo:
             raise ConvArgumentError(f"{name} must be an int >= {lo}; got {name}={v!r}")
-    return _checked_size(int(n), int(f), int(stride), int(padding), "size", ("n", "f"))
+    return _checked_size(int(n), int(f), int(stride), int(padding), "dimension", ("n", "f"))
 
 
 @dataclass(frozen=True)

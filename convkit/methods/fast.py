@@ -12,14 +12,57 @@ which is what costs time around a matrix product that BLAS already does well:
 * the backward computes ``dcols = W_row.T @ dout`` a few images at a time and
   adds each block into dx at once, while it is still in cache, instead of
   writing the whole (C*FH*FW, N*Hout*Wout) matrix to memory and reading it back.
-  No ``np.add.at``.
+  No ``np.add.at``;
+* with two or more cores the batch is split in two halves that run side by side
+  in two threads, each with a single-threaded BLAS (threadpoolctl, if
+  installed): the copies then run in parallel too, and BLAS worker threads do
+  not spin against them. The BLAS limit is process-wide while a call runs.
 
 Measured in ``benchmarks/conv_speed.py``.
 """
+import dataclasses
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
+try:
+    from threadpoolctl import ThreadpoolController
+except ImportError:  # runs sequentially without it
+    ThreadpoolController = None
+
 #: Target size in bytes of one block of dcols in the backward pass (cache-sized).
-BLOCK_BYTES = 6 * 2**20
+BLOCK_BYTES = 4 * 2**20
+#: Threads the batch is split over (1 = no splitting).
+WORKERS = 2 if (os.cpu_count() or 1) >= 2 and ThreadpoolController is not None else 1
+
+_pool = None
+_blas = None
+
+
+def _parallel(fn, parts):
+    """Run ``fn(i)`` for each part, side by side with single-threaded BLAS when possible."""
+    global _pool, _blas
+    if len(parts) == 1:
+        return [fn(0)]
+    if _pool is None:
+        _pool, _blas = ThreadPoolExecutor(WORKERS), ThreadpoolController()
+    with _blas.limit(limits=1, user_api="blas"):
+        return list(_pool.map(fn, range(len(parts))))
+
+
+def _split(g, ws):
+    """Batch ranges, their geometries and their workspaces."""
+    k = min(WORKERS, g.n)
+    bounds = [g.n * i // k for i in range(k + 1)]
+    ranges = list(zip(bounds[:-1], bounds[1:]))
+    geoms = [dataclasses.replace(g, n=n1 - n0) for n0, n1 in ranges]
+    if ws is None:
+        spaces = [None] * k
+    else:
+        spaces = ws.setdefault("parts", [])
+        spaces.extend({} for _ in range(k - len(spaces)))
+    return ranges, geoms, spaces
 
 
 def _buffer(ws, name, shape, dtype, zero=False):
@@ -42,7 +85,8 @@ def _offsets(g):
     ]
 
 
-def cache_for(x, w, g, ws=None):
+def _im2col(x, g, ws):
+    """Column matrix (C*FH*FW, n*Hout*Wout) of a slice of the batch, in a workspace buffer."""
     hp, wp = g.padded_hw
     # Keyed on the padding too: the zero border must match the geometry.
     xp = _buffer(ws, f"xp{g.ph},{g.pw}", (g.c, g.n, hp, wp), x.dtype, zero=True)
@@ -50,40 +94,27 @@ def cache_for(x, w, g, ws=None):
     cols = _buffer(ws, "cols", (g.c, g.fh, g.fw, g.n, g.ho, g.wo), x.dtype)
     for a, b, rows, columns in _offsets(g):
         cols[:, a, b] = xp[:, :, rows, columns]
-    generation = None
-    if ws is not None:
-        generation = ws["generation"] = ws.get("generation", 0) + 1
-    return (cols.reshape(g.c * g.fh * g.fw, -1), generation, w, g)
+    return cols.reshape(g.c * g.fh * g.fw, -1)
 
 
-def forward(x, w, b, g, ws=None):
-    cache = cache_for(x, w, g, ws)
-    cols = cache[0]
+def _forward_part(x, w, b, g, ws, out):
+    cols = _im2col(x, g, ws)
     y = _buffer(ws, "y", (g.k, g.n * g.ho * g.wo), x.dtype)
     np.matmul(w.reshape(g.k, -1), cols, out=y)
-    out = np.empty(g.out_shape, dtype=x.dtype)
-    # The transpose (K, N, L) -> (N, K, L) and the bias in one pass.
+    # The transpose (K, n, L) -> (n, K, L) and the bias in one pass.
     np.add(y.reshape(g.k, g.n, g.ho, g.wo).transpose(1, 0, 2, 3), b[None, :, None, None], out=out)
-    return out, cache
+    return cols
 
 
-def backward(dout, cache, ws=None):
-    cols, generation, w, g = cache
-    if ws is not None and generation != ws.get("generation"):
-        raise RuntimeError(
-            "this cache's buffers were overwritten by a later forward pass; call backward "
-            "after the forward whose output it differentiates"
-        )
+def _backward_part(dout, cols, w, g, ws, dx):
     L = g.ho * g.wo
     dy = _buffer(ws, "dy", (g.k, g.n, L), dout.dtype)
     dy[...] = dout.reshape(g.n, g.k, L).transpose(1, 0, 2)
     dy = dy.reshape(g.k, -1)
-    db = dy.sum(axis=1)
-    dw = (dy @ cols.T).reshape(g.w_shape)
+    dw = dy @ cols.T
 
     rows_cff = g.c * g.fh * g.fw
-    per_image = rows_cff * L * dout.itemsize
-    nb = int(max(1, min(g.n, BLOCK_BYTES // per_image)))
+    nb = int(max(1, min(g.n, BLOCK_BYTES // (rows_cff * L * dout.itemsize))))
     hp, wp = g.padded_hw
     dxp = _buffer(ws, "dxp", (g.c, g.n, hp, wp), dout.dtype)
     block = _buffer(ws, "dcols", (rows_cff, nb * L), dout.dtype)
@@ -97,6 +128,48 @@ def backward(dout, cache, ws=None):
         target.fill(0)
         for a, b, rows, columns in offsets:
             target[:, :, rows, columns] += d6[:, a, b]
-    dx = np.empty(g.x_shape, dtype=dout.dtype)
     dx[...] = dxp[:, :, g.ph : g.ph + g.h, g.pw : g.pw + g.w].transpose(1, 0, 2, 3)
-    return dx, dw, db
+    return dw, dy.sum(axis=1)
+
+
+def _stamp(ws):
+    if ws is None:
+        return None
+    ws["generation"] = ws.get("generation", 0) + 1
+    return ws["generation"]
+
+
+def cache_for(x, w, g, ws=None):
+    ranges, geoms, spaces = _split(g, ws)
+    cols = _parallel(lambda i: _im2col(x[slice(*ranges[i])], geoms[i], spaces[i]), ranges)
+    return (cols, _stamp(ws), w, g)
+
+
+def forward(x, w, b, g, ws=None):
+    ranges, geoms, spaces = _split(g, ws)
+    out = np.empty(g.out_shape, dtype=x.dtype)
+
+    def run(i):
+        part = slice(*ranges[i])
+        return _forward_part(x[part], w, b, geoms[i], spaces[i], out[part])
+
+    return out, (_parallel(run, ranges), _stamp(ws), w, g)
+
+
+def backward(dout, cache, ws=None):
+    cols, generation, w, g = cache
+    if ws is not None and generation != ws.get("generation"):
+        raise RuntimeError(
+            "this cache's buffers were overwritten by a later forward pass; call backward "
+            "after the forward whose output it differentiates"
+        )
+    ranges, geoms, spaces = _split(g, ws)
+    dx = np.empty(g.x_shape, dtype=dout.dtype)
+
+    def run(i):
+        part = slice(*ranges[i])
+        return _backward_part(dout[part], cols[i], w, geoms[i], spaces[i], dx[part])
+
+    grads = _parallel(run, ranges)
+    dw = sum(d for d, _ in grads).reshape(g.w_shape)
+    return dx, dw, sum(d for _, d in grads)
