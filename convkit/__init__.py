@@ -5,7 +5,7 @@ Every function is tied to the chapter of the book that derives it:
 =========================  ===========================================
 Chapter 1, one window      :func:`corr2d`
 Chapter 2, shapes          :func:`output_size`
-Chapter 3, W*              :func:`conv_matrix`
+Chapter 3, W*              :func:`conv_matrix`, :func:`conv_matrix_pattern`
 Chapter 4, backprop        :func:`conv1d`, :func:`conv1d_backward`,
                            :func:`numerical_gradient`, :func:`rel_error`
 Chapter 5, im2col          :func:`im2col`, :func:`col2im`, :class:`Conv2D`
@@ -22,12 +22,12 @@ from .geometry import output_size
 from .gradcheck import numerical_gradient, rel_error
 from .im2col import col2im, im2col
 from .layer import Conv2D
-from .sparse_matrix import conv_matrix
+from .sparse_matrix import conv_matrix, conv_matrix_pattern
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ConvArgumentError", "Conv2D", "METHODS", "col2im", "conv1d", "conv1d_backward", "conv2d",
-    "conv2d_backward", "conv_matrix", "corr2d", "im2col", "numerical_gradient", "output_size",
+    "conv2d_backward", "conv_matrix", "conv_matrix_pattern", "corr2d", "im2col", "numerical_gradient", "output_size",
     "rel_error",
 ]

@@ -84,9 +84,17 @@ def _checked_size(n: int, f: int, s: int, p: int, dim: str, symbols: tuple[str, 
             f"no symmetric padding works: {N} - {F} = {n - f} is odd and the stride {s} is even; "
             f"crop the input to {n - 1} or pad one side only"
         )
+    leftover = span % s  # padded rows after the last window
+    lost = leftover - p  # of which real input rows (the rest is the far padding)
+    floor = (
+        f"flooring, as PyTorch does, would give {span // s + 1} and drop {lost} row(s)/column(s) of the input"
+        if lost > 0
+        else f"flooring, as PyTorch does, would give {span // s + 1} and drop {leftover} of the {p} zero "
+        f"padding row(s)/column(s) at the far end (no input lost, but the padding is then lopsided)"
+    )
     raise ConvArgumentError(
-        f"the output {dim if dim != 'dimension' else 'size'} is not a whole number: {formula}. The windows do not tile the "
-        f"padded input exactly (flooring would silently drop {span % s} row(s)/column(s)); {advice}."
+        f"the output {dim if dim != 'dimension' else 'size'} is not a whole number: {formula}. "
+        f"The windows do not reach the far edge exactly; {floor}. {advice[0].upper() + advice[1:]}."
     )
 
 

@@ -44,9 +44,13 @@ def test_output_size_not_whole_names_dimension_formula_and_fix():
     msg = raises(r"output width is not a whole number", ck.conv2d, np.zeros((1, 3, 5, 6)), W, stride=2)
     assert "(W - FW + 2P)/S + 1 = (6 - 3 + 2*0)/2 + 1 = 2.5" in msg
     assert "P=1 (gives 3)" not in msg  # 6 - 3 + 2 = 5 is odd too: no padding helps with stride 2
-    assert "no symmetric padding works" in msg and "crop the input to 5" in msg
+    assert "No symmetric padding works" in msg and "crop the input to 5" in msg
+    assert "would give 2 and drop 1 row(s)/column(s) of the input" in msg
     msg = raises(r"output height is not a whole number", ck.conv2d, np.zeros((1, 3, 7, 5)), W, stride=(3, 1))
     assert "(7 - 3 + 2*0)/3 + 1 = 2.33333" in msg and "P=1 (gives 3)" in msg
+    # ResNet's 3x3, stride 2, padding 1 on 56: flooring loses only padding, and the message says so.
+    msg = raises(r"not a whole number", ck.output_size, 56, 3, 2, 1)
+    assert "would give 28 and drop 1 of the 1 zero padding" in msg and "no input lost" in msg
     msg = raises(r"not a whole number", ck.output_size, 7, 2, 2, 0)
     assert "P=" not in msg
     msg = raises(r"not a whole number", ck.output_size, 8, 3, 3, 0)
