@@ -10,13 +10,24 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $(STAMP)
 
-## Build the book into book/_build/html (executes every notebook).
-book: $(STAMP)
-	$(PY) -m pytest --version >/dev/null
+# Front-end files the book serves itself (MathJax, require.js, widget manager), pinned by package-lock.json.
+ASSETS  := book/_assets/vendor/.copied
+$(ASSETS): package.json package-lock.json book/vendor_assets.py
+	npm ci --no-audit --no-fund --loglevel=error
+	$(PY) book/vendor_assets.py
+	touch $(ASSETS)
+
+# Debian's chromium for the browser tests (never a downloaded browser build).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+## Build the book into book/_build/html (executes every notebook; fails on any warning).
+book: $(STAMP) $(ASSETS)
 	.venv/bin/jupyter-book build book -W -n --keep-going
 
-## Unit tests, notebooks (nbval) and browser checks of the built book.
-test: $(STAMP)
+## Unit tests, the notebooks (nbval, stored outputs) and the built pages in Chromium.
+test: book $(CHROMIUM)
 	$(PY) -m pytest
 
 ## Only the convkit unit tests (fast).
@@ -28,4 +39,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/conv_speed.py
 
 clean:
-	rm -rf book/_build .venv
+	rm -rf book/_build book/_assets/vendor .venv node_modules artifacts
