@@ -109,3 +109,18 @@ def test_conv_matrix_matches_single_channel_conv(geom, seed):
     dy = rng.standard_normal(want.shape)
     dx = ck.conv2d_backward(dy[None, None], x[None, None], k[None, None], stride, padding, "loops")[0]
     np.testing.assert_allclose(m.T @ dy.ravel(), dx.ravel(), atol=1e-12)
+
+
+def test_fast_layer_reuses_its_buffers_across_shapes():
+    """The fast path keeps zero borders in buffers between calls; changing shapes must not leak them."""
+    rng = np.random.default_rng(5)
+    layer = ck.Conv2D(2, 3, 3, stride=1, padding=1, rng=0, method="fast")
+    for shape in [(4, 2, 6, 6), (3, 2, 5, 7), (4, 2, 6, 6), (1, 2, 3, 3), (4, 2, 6, 6)]:
+        x = rng.standard_normal(shape)
+        out = layer.forward(x)
+        dout = rng.standard_normal(out.shape)
+        dx = layer.backward(dout)
+        want = ck.conv2d_backward(dout, x, layer.W, 1, 1, method="loops")
+        np.testing.assert_allclose(out, ck.conv2d(x, layer.W, layer.b, 1, 1, method="loops"), atol=1e-12)
+        for got, ref in zip((dx, layer.dW, layer.db), want):
+            np.testing.assert_allclose(got, ref, atol=1e-12)

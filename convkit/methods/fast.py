@@ -3,12 +3,15 @@
 Same arithmetic as :mod:`convkit.methods.im2col`; what differs is memory traffic,
 which is what costs time around a matrix product that BLAS already does well:
 
-* no ``np.pad``: the input is copied into the interior of a zeroed buffer whose
-  border stays zero, already transposed to (C, N, Hp, Wp) so that each kernel
-  offset (a, b) is one strided-slice copy straight into the column matrix;
-* buffers (padded input, column matrix, GEMM output, padded dx) live in a
-  workspace that :class:`convkit.Conv2D` keeps between calls, so no large
-  array is allocated and page-faulted in on every call;
+* no ``np.pad`` and no padded copies: each kernel offset (a, b) is one
+  strided-slice copy from ``x`` into the block of the column matrix that sees
+  real pixels; the entries that see padding are zeros written once, when the
+  buffer is made, and never touched again. col2im likewise adds straight into
+  ``dx``, and assigns (instead of zero-filling and adding) for an offset whose
+  pixels cover all of ``dx``;
+* buffers (column matrix, GEMM outputs) live in a workspace that
+  :class:`convkit.Conv2D` keeps between calls, so no large array is allocated
+  and page-faulted in on every call;
 * the backward computes ``dcols = W_row.T @ dout`` a few images at a time and
   adds each block into dx at once, while it is still in cache, instead of
   writing the whole (C*FH*FW, N*Hout*Wout) matrix to memory and reading it back.
@@ -65,9 +68,9 @@ def _split(g, ws):
     return ranges, geoms, spaces
 
 
-def _buffer(ws, name, shape, dtype, zero=False):
-    """A buffer from the workspace when its shape fits, else a new one (kept for next time)."""
-    key = (tuple(shape), np.dtype(dtype))
+def _buffer(ws, name, shape, dtype, g, zero=False):
+    """A buffer from the workspace if it was made for this geometry, else a new one (then kept)."""
+    key = (tuple(shape), np.dtype(dtype), g)  # g: where the zeros of a zeroed buffer must be
     if ws is not None and name in ws and ws[name][0] == key:
         return ws[name][1]
     arr = np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
@@ -76,30 +79,42 @@ def _buffer(ws, name, shape, dtype, zero=False):
     return arr
 
 
+def _span(a, s, p, n, n_out):
+    """Outputs i whose window entry a lands on a real pixel (0 <= i*s + a - p < n), and those pixels.
+
+    Returns (slice of outputs, slice of input positions), or None if there are none.
+    """
+    i0 = max(0, -((a - p) // s))  # ceil((p - a) / s)
+    i1 = min(n_out, (n - 1 - a + p) // s + 1)
+    if i1 <= i0:
+        return None
+    r0 = i0 * s + a - p
+    return slice(i0, i1), slice(r0, r0 + (i1 - i0 - 1) * s + 1, s)
+
+
 def _offsets(g):
-    """Slices of the padded grid read by kernel offset (a, b): rows a, a+S, ..., likewise columns."""
-    return [
-        (a, b, slice(a, a + g.sh * g.ho, g.sh), slice(b, b + g.sw * g.wo, g.sw))
-        for a in range(g.fh)
-        for b in range(g.fw)
-    ]
+    """For each kernel offset (a, b): the output block and the input block it pairs up."""
+    found = []
+    for a in range(g.fh):
+        for b in range(g.fw):
+            rows, cols = _span(a, g.sh, g.ph, g.h, g.ho), _span(b, g.sw, g.pw, g.w, g.wo)
+            if rows and cols:
+                found.append((a, b, rows[0], cols[0], rows[1], cols[1]))
+    return found
 
 
 def _im2col(x, g, ws):
     """Column matrix (C*FH*FW, n*Hout*Wout) of a slice of the batch, in a workspace buffer."""
-    hp, wp = g.padded_hw
-    # Keyed on the padding too: the zero border must match the geometry.
-    xp = _buffer(ws, f"xp{g.ph},{g.pw}", (g.c, g.n, hp, wp), x.dtype, zero=True)
-    xp[:, :, g.ph : g.ph + g.h, g.pw : g.pw + g.w] = x.transpose(1, 0, 2, 3)
-    cols = _buffer(ws, "cols", (g.c, g.fh, g.fw, g.n, g.ho, g.wo), x.dtype)
-    for a, b, rows, columns in _offsets(g):
-        cols[:, a, b] = xp[:, :, rows, columns]
+    cols = _buffer(ws, "cols", (g.c, g.fh, g.fw, g.n, g.ho, g.wo), x.dtype, g, zero=True)
+    xt = x.transpose(1, 0, 2, 3)  # (C, n, H, W) view, no copy
+    for a, b, out_r, out_c, in_r, in_c in _offsets(g):
+        cols[:, a, b, :, out_r, out_c] = xt[:, :, in_r, in_c]
     return cols.reshape(g.c * g.fh * g.fw, -1)
 
 
 def _forward_part(x, w, b, g, ws, out):
     cols = _im2col(x, g, ws)
-    y = _buffer(ws, "y", (g.k, g.n * g.ho * g.wo), x.dtype)
+    y = _buffer(ws, "y", (g.k, g.n * g.ho * g.wo), x.dtype, g)
     np.matmul(w.reshape(g.k, -1), cols, out=y)
     # The transpose (K, n, L) -> (n, K, L) and the bias in one pass.
     np.add(y.reshape(g.k, g.n, g.ho, g.wo).transpose(1, 0, 2, 3), b[None, :, None, None], out=out)
@@ -108,27 +123,32 @@ def _forward_part(x, w, b, g, ws, out):
 
 def _backward_part(dout, cols, w, g, ws, dx):
     L = g.ho * g.wo
-    dy = _buffer(ws, "dy", (g.k, g.n, L), dout.dtype)
+    dy = _buffer(ws, "dy", (g.k, g.n, L), dout.dtype, g)
     dy[...] = dout.reshape(g.n, g.k, L).transpose(1, 0, 2)
     dy = dy.reshape(g.k, -1)
     dw = dy @ cols.T
 
     rows_cff = g.c * g.fh * g.fw
     nb = int(max(1, min(g.n, BLOCK_BYTES // (rows_cff * L * dout.itemsize))))
-    hp, wp = g.padded_hw
-    dxp = _buffer(ws, "dxp", (g.c, g.n, hp, wp), dout.dtype)
-    block = _buffer(ws, "dcols", (rows_cff, nb * L), dout.dtype)
+    block = _buffer(ws, "dcols", (rows_cff, nb * L), dout.dtype, g)
     w_t = w.reshape(g.k, -1).T
     offsets = _offsets(g)
+    whole = ((0, g.h, 1), (0, g.w, 1))
+    first = next((o for o in offsets if (o[4].indices(g.h), o[5].indices(g.w)) == whole), None)
+    dxt = dx.transpose(1, 0, 2, 3)  # (C, n, H, W) view of this part's dx
     for n0 in range(0, g.n, nb):
         m = min(nb, g.n - n0)
         dcols = np.matmul(w_t, dy[:, n0 * L : (n0 + m) * L], out=block[:, : m * L])
         d6 = dcols.reshape(g.c, g.fh, g.fw, m, g.ho, g.wo)
-        target = dxp[:, n0 : n0 + m]
-        target.fill(0)
-        for a, b, rows, columns in offsets:
-            target[:, :, rows, columns] += d6[:, a, b]
-    dx[...] = dxp[:, :, g.ph : g.ph + g.h, g.pw : g.pw + g.w].transpose(1, 0, 2, 3)
+        target = dxt[:, n0 : n0 + m]
+        if first is None:
+            target.fill(0)
+        else:  # this offset touches every pixel exactly once: assign, no zero fill
+            target[...] = d6[:, first[0], first[1], :, first[2], first[3]]
+        for o in offsets:
+            if o is not first:
+                a, b, out_r, out_c, in_r, in_c = o
+                target[:, :, in_r, in_c] += d6[:, a, b, :, out_r, out_c]
     return dw, dy.sum(axis=1)
 
 
