@@ -174,10 +174,12 @@ def im2col_figure(x, fh, fw, stride=1, padding=0, column=0):
     xp = np.pad(x, ((g.ph, g.ph), (g.pw, g.pw)))
     cols = im2col(x[None, None], fh, fw, stride, padding)
     i, j = divmod(column, g.wo)
-    fig, axes = plt.subplots(1, 2, figsize=(12, 3.2), gridspec_kw={"width_ratios": [xp.shape[1], cols.shape[1]]})
+    # Input above, column matrix below: each gets the full width, so the numbers stay legible.
+    fig, axes = plt.subplots(2, 1, figsize=(11, 2.2 + 0.45 * (xp.shape[0] + cols.shape[0])),
+                             gridspec_kw={"height_ratios": [xp.shape[0] + 1, cols.shape[0] + 1]})
     draw_grid(axes[0], xp, pad=(g.ph, g.pw), highlight=(i * g.sh, j * g.sw, g.fh, g.fw), title="padded input",
-              fontsize=9)
-    draw_grid(axes[1], cols, highlight=(0, column, cols.shape[0], 1), fontsize=7,
+              fontsize=10)
+    draw_grid(axes[1], cols, highlight=(0, column, cols.shape[0], 1), fontsize=9,
               title=f"column matrix {cols.shape[0]}×{cols.shape[1]}: column {column} is window {column}")
     fig.tight_layout()
     return fig
