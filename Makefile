@@ -24,7 +24,7 @@ $(CHROMIUM):
 
 ## Build the book into book/_build/html (executes every notebook; fails on any warning).
 book: $(STAMP) $(ASSETS)
-	.venv/bin/jupyter-book build book -W -n --keep-going
+	.venv/bin/jupyter-book build book --all -W -n --keep-going
 
 ## Unit tests, the notebooks (nbval, stored outputs) and the built pages in Chromium.
 test: book $(CHROMIUM)

@@ -1,0 +1,34 @@
+"""The Python side of the widgets: the data they send the front end is convkit's own."""
+import numpy as np
+import pytest
+
+import convkit as ck
+from convkit.widgets import WindowStepper
+
+
+def test_window_stepper_sends_convkits_output():
+    w = WindowStepper(np.arange(1, 10).reshape(3, 3), [[1, 2], [3, 4]])
+    assert w.out == ck.corr2d(np.arange(1, 10).reshape(3, 3), [[1, 2], [3, 4]]).tolist() == [[37, 47], [67, 77]]
+    assert (w.kernel_h, w.kernel_w, w.stride, w.padding, w.step) == (2, 2, 1, 0, 0)
+    assert repr(w) == "WindowStepper(input 3x3, kernel 2x2, stride 1, padding 0, output 2x2)"
+
+
+def test_window_stepper_non_square_with_stride_and_padding():
+    x = np.arange(20).reshape(4, 5)
+    k = np.array([[1, 0, -1], [2, 1, 0]])
+    w = WindowStepper(x, k, stride=2, padding=1)
+    want = ck.conv2d(x[None, None], k[None, None], None, 2, 1)[0, 0]
+    np.testing.assert_array_equal(w.out, want)
+    assert np.shape(w.out) == (3, 3)
+
+
+def test_window_stepper_front_end_ships_with_the_package():
+    w = WindowStepper([[1, 2], [3, 4]], [[1]])
+    assert "export default" in str(w._esm) and "render" in str(w._esm)
+
+
+def test_window_stepper_refuses_bad_input():
+    with pytest.raises(ck.ConvArgumentError, match="x must be a non-empty 2-D array"):
+        WindowStepper(np.zeros((2, 2, 2)), [[1]])
+    with pytest.raises(ck.ConvArgumentError, match="output height is not a whole number"):
+        WindowStepper(np.zeros((4, 4)), np.ones((2, 2)), stride=3)
