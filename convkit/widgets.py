@@ -14,12 +14,26 @@ import anywidget
 import numpy as np
 import traitlets
 
+from .conv1d import conv1d_backward
 from .conv2d import conv2d
 from .errors import ConvArgumentError
+from .geometry import conv_geometry
+from .im2col import col2im, im2col
+from .sparse_matrix import conv_matrix
 
-_JS = Path(__file__).with_name("widgets_js")
+__all__ = ["WindowStepper", "MatrixExplorer", "BackpropStepper", "Im2colStepper"]
 
-__all__ = ["WindowStepper"]
+
+class _Stepper(anywidget.AnyWidget):
+    """Shared by every widget: one front-end module, a renderer chosen by ``kind``, a position ``step``."""
+
+    _esm = Path(__file__).with_name("widgets_js") / "steppers.js"
+    kind = traitlets.Unicode().tag(sync=True)
+    step = traitlets.Int(0).tag(sync=True)
+
+
+def _numbers(a):
+    return np.asarray(a).tolist()
 
 
 def _grid(a, name):
@@ -29,7 +43,7 @@ def _grid(a, name):
     return [[v.item() for v in row] for row in a]
 
 
-class WindowStepper(anywidget.AnyWidget):
+class WindowStepper(_Stepper):
     """Slide a kernel over an input one window at a time (Chapters 1, 2 and 5).
 
     Shows the input (with its padding), the kernel and the output; highlights
@@ -47,23 +61,108 @@ class WindowStepper(anywidget.AnyWidget):
         The window shown first, in reading order.
     """
 
-    _esm = _JS / "window_stepper.js"
     x = traitlets.List().tag(sync=True)
     k = traitlets.List().tag(sync=True)
     kernel_h = traitlets.Int(1).tag(sync=True)
     kernel_w = traitlets.Int(1).tag(sync=True)
     stride = traitlets.Int(1).tag(sync=True)
     padding = traitlets.Int(0).tag(sync=True)
-    step = traitlets.Int(0).tag(sync=True)
     #: convkit's output for the starting geometry (the page recomputes it on every change).
     out = traitlets.List().tag(sync=True)
 
     def __init__(self, x, k, stride=1, padding=0, step=0):
         x_list, k_list = _grid(x, "x"), _grid(k, "k")
         out = conv2d(np.asarray(x)[None, None], np.asarray(k)[None, None], None, stride, padding, "loops")[0, 0]
-        super().__init__(x=x_list, k=k_list, kernel_h=len(k_list), kernel_w=len(k_list[0]), stride=stride,
+        super().__init__(kind="windows", x=x_list, k=k_list, kernel_h=len(k_list), kernel_w=len(k_list[0]), stride=stride,
                          padding=padding, step=step, out=out.tolist())
 
     def __repr__(self):  # the text fallback nbval compares: deterministic, no model id
         return (f"WindowStepper(input {len(self.x)}x{len(self.x[0])}, kernel {self.kernel_h}x{self.kernel_w}, "
                 f"stride {self.stride}, padding {self.padding}, output {len(self.out)}x{len(self.out[0])})")
+
+
+class MatrixExplorer(_Stepper):
+    """Step or point over the outputs; each one's row of W* and the inputs it touches light up (Chapter 3).
+
+    Parameters
+    ----------
+    x : array_like, shape (H, W)
+    k : array_like, shape (FH, FW)
+    stride, padding : int
+    """
+
+    x = traitlets.List().tag(sync=True)
+    m = traitlets.List().tag(sync=True)
+    out = traitlets.List().tag(sync=True)
+
+    def __init__(self, x, k, stride=1, padding=0, step=0):
+        x_list, _ = _grid(x, "x"), _grid(k, "k")
+        m = conv_matrix(k, np.shape(x), stride, padding)
+        out = (m @ np.ravel(x)).reshape(conv2d(np.asarray(x)[None, None], np.asarray(k)[None, None], None,
+                                               stride, padding).shape[2:])
+        super().__init__(kind="matrix", x=x_list, m=_numbers(m), out=_numbers(out), step=step)
+
+    def __repr__(self):
+        return f"MatrixExplorer(W* {len(self.m)}x{len(self.m[0])}, output {len(self.out)}x{len(self.out[0])})"
+
+
+class BackpropStepper(_Stepper):
+    """Step over the inputs of a 1-D convolution and watch dL/dx_t assembled from dout and the flipped w.
+
+    Chapter 4's example: valid cross-correlation, stride 1.
+
+    Parameters
+    ----------
+    x : array_like, shape (L,)
+    w : array_like, shape (F,)
+    dy : array_like, shape (L - F + 1,)
+        Upstream gradient dL/dy.
+    """
+
+    x = traitlets.List().tag(sync=True)
+    w = traitlets.List().tag(sync=True)
+    dy = traitlets.List().tag(sync=True)
+    #: convkit's dL/dx, which the page assembles term by term.
+    dx = traitlets.List().tag(sync=True)
+
+    def __init__(self, x, w, dy, step=0):
+        dx, _, _ = conv1d_backward(dy, x, w)
+        super().__init__(kind="backprop", x=_numbers(x), w=_numbers(w), dy=_numbers(dy), dx=_numbers(dx),
+                         step=step)
+
+    def __repr__(self):
+        return f"BackpropStepper({len(self.x)} inputs, {len(self.w)} weights, {len(self.dy)} outputs)"
+
+
+class Im2colStepper(_Stepper):
+    """Watch windows become columns of the im2col matrix, then col2im add them back (Chapter 5).
+
+    Parameters
+    ----------
+    x : array_like, shape (H, W)
+    fh, fw : int
+    stride, padding : int
+    """
+
+    x = traitlets.List().tag(sync=True)
+    fh = traitlets.Int().tag(sync=True)
+    fw = traitlets.Int().tag(sync=True)
+    stride = traitlets.Int().tag(sync=True)
+    padding = traitlets.Int().tag(sync=True)
+    phase = traitlets.Unicode("im2col").tag(sync=True)
+    cols = traitlets.List().tag(sync=True)
+    #: convkit's col2im(im2col(x)): x times the number of windows covering each pixel.
+    back = traitlets.List().tag(sync=True)
+
+    def __init__(self, x, fh, fw, stride=1, padding=0, step=0):
+        x_list = _grid(x, "x")
+        x4 = np.asarray(x)[None, None]
+        conv_geometry(x4.shape, (1, 1, fh, fw), stride, padding)  # clear errors before anything else
+        cols = im2col(x4, fh, fw, stride, padding)
+        back = col2im(cols, x4.shape, fh, fw, stride, padding)[0, 0]
+        super().__init__(kind="im2col", x=x_list, fh=fh, fw=fw, stride=stride, padding=padding,
+                         cols=_numbers(cols), back=_numbers(back), step=step)
+
+    def __repr__(self):
+        return (f"Im2colStepper(input {len(self.x)}x{len(self.x[0])}, window {self.fh}x{self.fw}, "
+                f"column matrix {len(self.cols)}x{len(self.cols[0])})")

@@ -24,7 +24,7 @@ def test_window_stepper_non_square_with_stride_and_padding():
 
 def test_window_stepper_front_end_ships_with_the_package():
     w = WindowStepper([[1, 2], [3, 4]], [[1]])
-    assert "export default" in str(w._esm) and "render" in str(w._esm)
+    assert "export default" in str(w._esm) and "renderWindows" in str(w._esm)
 
 
 def test_window_stepper_refuses_bad_input():

@@ -1,0 +1,383 @@
+// Front ends of convkit's step-through widgets (convkit/widgets.py). All stepping logic
+// runs here, in the page, so the widgets work in a live notebook and in the static book
+// (no kernel, no network) alike. One module, one renderer per widget kind.
+
+const STYLE = `
+      .ck-stepper { font: 14px/1.4 system-ui, sans-serif; max-width: 100%; overflow-x: auto; }
+      .ck-stepper .ck-row { display: flex; flex-wrap: wrap; gap: 14px; align-items: flex-start; min-height: 2.2em; }
+      .ck-stepper table { border-collapse: collapse; margin-top: 4px; }
+      .ck-stepper td { width: 2.1em; height: 2.1em; text-align: center; border: 1px solid #777;
+                       font-variant-numeric: tabular-nums; }
+      .ck-stepper td.pad { background: repeating-linear-gradient(45deg, #eee, #eee 4px, #ccc 4px, #ccc 6px); color: #444; }
+      .ck-stepper td.win { background: #f5c86a; outline: 3px solid #000; outline-offset: -3px; font-weight: bold; }
+      .ck-stepper td.cur { background: #f5c86a; outline: 3px solid #000; outline-offset: -3px; font-weight: bold; }
+      .ck-stepper td.ker { background: #bfe3f6; }
+      .ck-stepper button, .ck-stepper select, .ck-stepper input { font: inherit; min-height: 2em; }
+      .ck-stepper :focus-visible { outline: 3px solid #0072B2; outline-offset: 2px; }
+      .ck-stepper .ck-sum { min-height: 3em; font-family: ui-monospace, monospace; }
+      .ck-stepper .ck-error { color: #000; background: #fff3cd; border-left: 4px solid #D55E00; padding: 4px 8px; }
+      .ck-stepper figure { margin: 0; }
+      .ck-stepper figcaption { font-weight: bold; }
+      .ck-stepper td.hit { background: #f5c86a; outline: 3px solid #000; outline-offset: -3px; font-weight: bold; }
+      .ck-stepper td.dim { color: #555; font-style: italic; background: #f4f4f4; }
+      .ck-stepper td.nz { background: #bfe3f6; }
+      .ck-stepper tr.row-cur td { border-top: 3px dashed #D55E00; border-bottom: 3px dashed #D55E00; }
+      .ck-stepper td.new { background: #f5c86a; outline: 3px solid #000; outline-offset: -3px; }
+      .ck-stepper .ck-note { margin: 4px 0; }
+`;
+
+function addStyle(el) {
+  const style = document.createElement("style");
+  style.textContent = STYLE;
+  el.prepend(style);
+}
+
+// Fill a <table> with rows of values; cls(i, j) gives each cell's class.
+function grid(table, rows, cls = () => "") {
+  table.replaceChildren(...rows.map((row, i) => {
+    const tr = document.createElement("tr");
+    row.forEach((v, j) => {
+      const td = document.createElement("td");
+      td.textContent = v === null || v === undefined ? "" : String(v);
+      const c = cls(i, j);
+      if (c) td.className = c;
+      tr.appendChild(td);
+    });
+    return tr;
+  }));
+}
+
+// Previous / Next / slider over `count` positions, kept in the model's `step`.
+function stepControls(root, model, count, what) {
+  const bar = document.createElement("div");
+  bar.className = "ck-row";
+  bar.setAttribute("role", "group");
+  bar.setAttribute("aria-label", `Step through the ${what}s`);
+  bar.innerHTML = `<button type="button" class="ck-prev">◀ Previous</button>
+    <button type="button" class="ck-next">Next ▶</button>
+    <label>${what[0].toUpperCase() + what.slice(1)} <input type="range" class="ck-slider" min="0"
+      max="${count - 1}" value="0"></label><span class="ck-pos" aria-hidden="true"></span>`;
+  root.appendChild(bar);
+  const set = (v) => { model.set("step", ((v % count) + count) % count); model.save_changes(); };
+  bar.querySelector(".ck-prev").addEventListener("click", () => set(model.get("step") - 1));
+  bar.querySelector(".ck-next").addEventListener("click", () => set(model.get("step") + 1));
+  bar.querySelector(".ck-slider").addEventListener("input", (e) => set(Number(e.target.value)));
+  return (label) => {
+    const step = model.get("step");
+    bar.querySelector(".ck-slider").value = String(step);
+    bar.querySelector(".ck-slider").setAttribute("aria-valuetext", `${what} ${step + 1} of ${count}: ${label}`);
+    bar.querySelector(".ck-pos").textContent = `${step + 1} of ${count}`;
+  };
+}
+
+function shell(el, html) {
+  const root = document.createElement("div");
+  root.className = "ck-stepper";
+  el.appendChild(root);
+  addStyle(el);
+  root.innerHTML = html;
+  return root;
+}
+
+// Window stepper: the whole stepping logic runs here, in the page, so it works
+// in a live notebook and in the static book (no kernel) alike.
+function outSize(n, f, s, p) {
+  const span = n - f + 2 * p;
+  return { ok: n + 2 * p >= f && span % s === 0, value: span / s + 1, span };
+}
+
+function renderWindows({ model, el }) {
+  const root = document.createElement("div");
+  root.className = "ck-stepper";
+  root.innerHTML = `
+    <div class="ck-row" role="group" aria-label="Step through the windows">
+      <button type="button" class="ck-prev">◀ Previous</button>
+      <button type="button" class="ck-play" aria-pressed="false">▶ Play</button>
+      <button type="button" class="ck-next">Next ▶</button>
+      <label>Window <input type="range" class="ck-slider" min="0" value="0"></label>
+      <span class="ck-pos" aria-hidden="true"></span>
+    </div>
+    <div class="ck-row" role="group" aria-label="Geometry">
+      <label>Stride <select class="ck-stride"></select></label>
+      <label>Padding <select class="ck-padding"></select></label>
+      <label>Kernel height <select class="ck-fh"></select></label>
+      <label>Kernel width <select class="ck-fw"></select></label>
+    </div>
+    <div class="ck-row ck-grids">
+      <figure><figcaption class="ck-in-cap">Input</figcaption><table class="ck-in"></table></figure>
+      <figure><figcaption>Kernel</figcaption><table class="ck-k"></table></figure>
+      <figure><figcaption class="ck-out-cap">Output</figcaption><table class="ck-out"></table></figure>
+    </div>
+    <p class="ck-sum" aria-live="polite"></p>`;
+  el.appendChild(root);
+  addStyle(el);
+  const $ = (sel) => root.querySelector(sel);
+  const fill = (select, lo, hi) => {
+    for (let v = lo; v <= hi; v++) select.add(new Option(String(v), String(v)));
+  };
+  const x = model.get("x");
+  const k0 = model.get("k");
+  const H = x.length, W = x[0].length;
+  fill($(".ck-stride"), 1, 3);
+  fill($(".ck-padding"), 0, 2);
+  fill($(".ck-fh"), 1, Math.min(4, H + 4));
+  fill($(".ck-fw"), 1, Math.min(4, W + 4));
+  let timer = null;
+
+  const kernel = () => {
+    const fh = model.get("kernel_h"), fw = model.get("kernel_w");
+    // The given kernel where it has entries; beyond it, 1, 2, 3, ... so every size is defined.
+    return Array.from({ length: fh }, (_, a) => Array.from({ length: fw }, (_, b) =>
+      (a < k0.length && b < k0[0].length) ? k0[a][b] : a * fw + b + 1));
+  };
+  const geometry = () => {
+    const s = model.get("stride"), p = model.get("padding");
+    const k = kernel(), fh = k.length, fw = k[0].length;
+    const ho = outSize(H, fh, s, p), wo = outSize(W, fw, s, p);
+    return { s, p, k, fh, fw, ho, wo };
+  };
+  const draw = () => {
+    const g = geometry();
+    $(".ck-stride").value = String(g.s);
+    $(".ck-padding").value = String(g.p);
+    $(".ck-fh").value = String(g.fh);
+    $(".ck-fw").value = String(g.fw);
+    const hp = H + 2 * g.p, wp = W + 2 * g.p;
+    const xp = Array.from({ length: hp }, (_, r) => Array.from({ length: wp }, (_, c) => {
+      const rr = r - g.p, cc = c - g.p;
+      return (rr >= 0 && rr < H && cc >= 0 && cc < W) ? x[rr][cc] : 0;
+    }));
+    const isPad = (r, c) => r < g.p || r >= hp - g.p || c < g.p || c >= wp - g.p;
+    $(".ck-in-cap").textContent = g.p ? `Input, padded to ${hp}×${wp}` : `Input ${H}×${W}`;
+    grid($(".ck-k"), g.k, () => "ker");
+    const valid = g.ho.ok && g.wo.ok;
+    for (const sel of [".ck-prev", ".ck-next", ".ck-play", ".ck-slider"]) $(sel).disabled = !valid;
+    if (!valid) {
+      grid($(".ck-in"), xp, (r, c) => (isPad(r, c) ? "pad" : ""));
+      $(".ck-out").replaceChildren();
+      $(".ck-out-cap").textContent = "Output: none";
+      const bad = !g.ho.ok ? ["height", H, g.fh, g.ho] : ["width", W, g.fw, g.wo];
+      const [dim, n, f, o] = bad;
+      $(".ck-sum").innerHTML = "";
+      const msg = document.createElement("span");
+      msg.className = "ck-error";
+      msg.textContent = n + 2 * g.p < f
+        ? `Not valid: the ${f}-wide kernel does not fit the ${dim} ${n} + 2·${g.p} = ${n + 2 * g.p}.`
+        : `Not valid: output ${dim} (${n} − ${f} + 2·${g.p})/${g.s} + 1 = ${+o.value.toFixed(3)} is not a whole number.`;
+      $(".ck-sum").appendChild(msg);
+      $(".ck-pos").textContent = "";
+      return;
+    }
+    const ho = g.ho.value, wo = g.wo.value, total = ho * wo;
+    const slider = $(".ck-slider");
+    slider.max = String(total - 1);
+    const step = Math.min(model.get("step"), total - 1);
+    slider.value = String(step);
+    const i = Math.floor(step / wo), j = step % wo, r0 = i * g.s, c0 = j * g.s;
+    const out = Array.from({ length: ho }, (_, a) => Array.from({ length: wo }, (_, b) => {
+      let acc = 0;
+      for (let u = 0; u < g.fh; u++) for (let v = 0; v < g.fw; v++) acc += g.k[u][v] * xp[a * g.s + u][b * g.s + v];
+      return +acc.toFixed(6); // no float noise such as 1.2000000000000002 on screen
+    }));
+    const shown = out.map((row, a) => row.map((v, b) => (a * wo + b <= step ? v : "")));
+    grid($(".ck-in"), xp, (r, c) => {
+      const inWin = r >= r0 && r < r0 + g.fh && c >= c0 && c < c0 + g.fw;
+      return inWin ? "win" : (isPad(r, c) ? "pad" : "");
+    });
+    $(".ck-out-cap").textContent = `Output ${ho}×${wo}`;
+    grid($(".ck-out"), shown, (a, b) => (a === i && b === j ? "cur" : ""));
+    const terms = [];
+    for (let u = 0; u < g.fh; u++) for (let v = 0; v < g.fw; v++) terms.push(`${xp[r0 + u][c0 + v]}·${g.k[u][v]}`);
+    $(".ck-sum").textContent = `output[${i}, ${j}] = ${terms.join(" + ")} = ${out[i][j]}`;
+    $(".ck-pos").textContent = `${step + 1} of ${total}`;
+    slider.setAttribute("aria-valuetext", `window ${step + 1} of ${total}, output row ${i}, column ${j}`);
+  };
+  const setStep = (v) => {
+    const g = geometry();
+    if (!(g.ho.ok && g.wo.ok)) return;
+    const total = g.ho.value * g.wo.value;
+    model.set("step", ((v % total) + total) % total);
+    model.save_changes();
+  };
+  const stop = () => {
+    clearInterval(timer);
+    timer = null;
+    $(".ck-play").textContent = "▶ Play";
+    $(".ck-play").setAttribute("aria-pressed", "false");
+  };
+  $(".ck-prev").addEventListener("click", () => setStep(model.get("step") - 1));
+  $(".ck-next").addEventListener("click", () => setStep(model.get("step") + 1));
+  $(".ck-slider").addEventListener("input", (e) => setStep(Number(e.target.value)));
+  $(".ck-play").addEventListener("click", () => {
+    if (timer) return stop();
+    $(".ck-play").textContent = "⏸ Pause";
+    $(".ck-play").setAttribute("aria-pressed", "true");
+    timer = setInterval(() => setStep(model.get("step") + 1), 900);
+  });
+  const geo = (name, sel) => $(sel).addEventListener("change", (e) => {
+    stop();
+    model.set(name, Number(e.target.value));
+    model.set("step", 0);
+    model.save_changes();
+  });
+  geo("stride", ".ck-stride");
+  geo("padding", ".ck-padding");
+  geo("kernel_h", ".ck-fh");
+  geo("kernel_w", ".ck-fw");
+  for (const name of ["step", "stride", "padding", "kernel_h", "kernel_w"]) model.on(`change:${name}`, draw);
+  draw();
+  return () => stop();
+}
+
+// W* explorer (Chapter 3): one output at a time, its row of W* and the inputs it touches.
+function renderMatrix({ model, el }) {
+  const x = model.get("x"), m = model.get("m"), out = model.get("out");
+  const H = x.length, W = x[0].length, wo = out[0].length;
+  const root = shell(el, "");
+  const update = stepControls(root, model, m.length, "output");
+  const body = document.createElement("div");
+  body.innerHTML = `<div class="ck-row ck-grids">
+      <figure><figcaption>Input X (x* in reading order)</figcaption><table class="ck-in"></table></figure>
+      <figure><figcaption>Output Y</figcaption><table class="ck-out"></table></figure></div>
+    <figure><figcaption>W* (${m.length}×${m[0].length}): one row per output, one column per input</figcaption>
+      <table class="ck-m"></table></figure>
+    <p class="ck-sum" aria-live="polite"></p>`;
+  root.appendChild(body);
+  const $ = (sel) => root.querySelector(sel);
+  const draw = () => {
+    const r = model.get("step"), row = m[r];
+    const i = Math.floor(r / wo), j = r % wo;
+    grid($(".ck-in"), x, (a, b) => (row[a * W + b] !== 0 ? "hit" : ""));
+    grid($(".ck-out"), out, (a, b) => (a === i && b === j ? "cur" : ""));
+    grid($(".ck-m"), m.map((rw) => rw.map((v) => (v === 0 ? "·" : v))),
+      (a, b) => (a === r && m[a][b] !== 0 ? "hit" : (m[a][b] !== 0 ? "nz" : "")));
+    $(".ck-m").querySelectorAll("tr")[r].classList.add("row-cur");
+    const terms = row.map((v, c) => [v, c]).filter(([v]) => v !== 0)
+      .map(([v, c]) => `${v}·${x[Math.floor(c / W)][c % W]}`);
+    $(".ck-sum").textContent = `y*[${r}] = row ${r} of W* · x* = ${terms.join(" + ")} = ${out[i][j]}`;
+    update(`output row ${i}, column ${j}`);
+  };
+  // Pointing at an output cell or a row of W* selects it too.
+  $(".ck-out").addEventListener("mouseover", (e) => {
+    const td = e.target.closest("td");
+    if (!td) return;
+    model.set("step", td.parentElement.rowIndex * wo + td.cellIndex);
+    model.save_changes();
+  });
+  $(".ck-m").addEventListener("mouseover", (e) => {
+    const tr = e.target.closest("tr");
+    if (!tr) return;
+    model.set("step", tr.rowIndex);
+    model.save_changes();
+  });
+  model.on("change:step", draw);
+  draw();
+}
+
+// Backprop stepper (Chapter 4): dL/dx_t assembled from dout and the flipped w.
+function renderBackprop({ model, el }) {
+  const x = model.get("x"), w = model.get("w"), dy = model.get("dy"), dx = model.get("dx");
+  const F = w.length, n = x.length;
+  const root = shell(el, "");
+  const update = stepControls(root, model, n, "input");
+  const body = document.createElement("div");
+  body.innerHTML = `
+    <figure><figcaption>Inputs x</figcaption><table class="ck-x"></table></figure>
+    <figure><figcaption>Outputs that x<sub>t</sub> feeds (dout = dL/dy)</figcaption><table class="ck-dy"></table></figure>
+    <figure><figcaption>dout padded with ${F - 1} zeros at each end, and the flipped w under the window</figcaption>
+      <table class="ck-pad"></table></figure>
+    <figure><figcaption>dL/dx, assembled so far</figcaption><table class="ck-dx"></table></figure>
+    <p class="ck-sum" aria-live="polite"></p>`;
+  root.appendChild(body);
+  const $ = (sel) => root.querySelector(sel);
+  const fmt = (v) => +Number(v).toFixed(4);
+  const draw = () => {
+    const t = model.get("step");
+    const feeds = dy.map((_, i) => t - i >= 0 && t - i < F);
+    grid($(".ck-x"), [x.map(fmt)], (_, j) => (j === t ? "cur" : ""));
+    grid($(".ck-dy"), [dy.map(fmt)], (_, i) => (feeds[i] ? "hit" : "dim"));
+    const padded = [...Array(F - 1).fill(0), ...dy, ...Array(F - 1).fill(0)];
+    const flipped = padded.map((_, c) => (c >= t && c < t + F ? `w${F - 1 - (c - t)}` : ""));
+    grid($(".ck-pad"), [padded.map(fmt), flipped], (r, c) => (c >= t && c < t + F ? (r === 0 ? "win" : "ker") : ""));
+    grid($(".ck-dx"), [dx.map((v, j) => (j <= t ? fmt(v) : ""))], (_, j) => (j === t ? "cur" : ""));
+    const terms = dy.map((v, i) => [i, v]).filter(([i]) => feeds[i]);
+    const sym = terms.map(([i]) => `w${t - i}·dy${i}`).join(" + ");
+    const num = terms.map(([i, v]) => `${fmt(w[t - i])}·${fmt(v)}`).join(" + ");
+    $(".ck-sum").textContent = `dL/dx${t} = ${sym} = ${num} = ${fmt(dx[t])}`;
+    update(`x${t}`);
+  };
+  model.on("change:step", draw);
+  draw();
+}
+
+// im2col stepper (Chapter 5): windows become columns; then col2im adds them back.
+function renderIm2col({ model, el }) {
+  const x = model.get("x"), cols = model.get("cols"), back = model.get("back");
+  const fh = model.get("fh"), fw = model.get("fw"), s = model.get("stride"), p = model.get("padding");
+  const H = x.length, W = x[0].length, hp = H + 2 * p, wp = W + 2 * p;
+  const wo = (wp - fw) / s + 1, count = cols[0].length;
+  const root = shell(el, "");
+  const modeBar = document.createElement("div");
+  modeBar.className = "ck-row";
+  modeBar.innerHTML = `<button type="button" class="ck-mode" aria-pressed="false">Run col2im instead</button>
+    <span class="ck-note"></span>`;
+  root.appendChild(modeBar);
+  const update = stepControls(root, model, count, "window");
+  const body = document.createElement("div");
+  body.innerHTML = `<figure><figcaption class="ck-img-cap"></figcaption><table class="ck-img"></table></figure>
+    <figure><figcaption>Column matrix (${cols.length}×${count})</figcaption><table class="ck-cols"></table></figure>
+    <p class="ck-sum" aria-live="polite"></p>`;
+  root.appendChild(body);
+  const $ = (sel) => root.querySelector(sel);
+  const xp = Array.from({ length: hp }, (_, r) => Array.from({ length: wp }, (_, c) =>
+    (r >= p && r < p + H && c >= p && c < p + W ? x[r - p][c - p] : 0)));
+  const isPad = (r, c) => r < p || r >= hp - p || c < p || c >= wp - p;
+  const draw = () => {
+    const j = model.get("step"), col2im = model.get("phase") === "col2im";
+    const i0 = Math.floor(j / wo) * s, j0 = (j % wo) * s;
+    const inWin = (r, c) => r >= i0 && r < i0 + fh && c >= j0 && c < j0 + fw;
+    $(".ck-mode").textContent = col2im ? "Back to im2col" : "Run col2im instead";
+    $(".ck-mode").setAttribute("aria-pressed", String(col2im));
+    if (!col2im) {
+      $(".ck-img-cap").textContent = "Padded input";
+      grid($(".ck-img"), xp, (r, c) => (inWin(r, c) ? "win" : (isPad(r, c) ? "pad" : "")));
+      grid($(".ck-cols"), cols.map((row) => row.map((v, c) => (c <= j ? v : ""))),
+        (_, c) => (c === j ? "new" : ""));
+      $(".ck-sum").textContent = `im2col: window ${j} becomes column ${j} = [${cols.map((row) => row[j]).join(", ")}]`;
+      $(".ck-note").textContent = "";
+    } else {
+      // Add columns 0..j back onto their windows of a zero image (padding cropped at the end).
+      const acc = Array.from({ length: hp }, () => Array(wp).fill(0));
+      for (let c = 0; c <= j; c++) {
+        const a0 = Math.floor(c / wo) * s, b0 = (c % wo) * s;
+        for (let a = 0; a < fh; a++) for (let b = 0; b < fw; b++) acc[a0 + a][b0 + b] += cols[a * fw + b][c];
+      }
+      for (const row of acc) row.forEach((v, c) => { row[c] = +v.toFixed(6); });
+      $(".ck-img-cap").textContent = "col2im: columns added back onto their windows";
+      grid($(".ck-img"), acc, (r, c) => (inWin(r, c) ? "win" : (isPad(r, c) ? "pad" : "")));
+      grid($(".ck-cols"), cols, (_, c) => (c === j ? "new" : (c < j ? "" : "dim")));
+      $(".ck-sum").textContent = `col2im: column ${j} added onto window ${j}; overlapping windows add up`;
+      const done = j === count - 1;
+      $(".ck-note").textContent = done
+        ? `Done: each pixel is x times the number of windows covering it (top-left ${back[0][0]}), not x itself.`
+        : "";
+    }
+    update(`window ${j}`);
+  };
+  $(".ck-mode").addEventListener("click", () => {
+    model.set("phase", model.get("phase") === "col2im" ? "im2col" : "col2im");
+    model.set("step", 0);
+    model.save_changes();
+  });
+  model.on("change:step", draw);
+  model.on("change:phase", draw);
+  draw();
+}
+
+const RENDERERS = { windows: renderWindows, matrix: renderMatrix, backprop: renderBackprop, im2col: renderIm2col };
+
+export default {
+  render(props) {
+    return RENDERERS[props.model.get("kind")](props);
+  },
+};
