@@ -90,17 +90,91 @@ def test_play_steps_by_itself_and_pauses(stepper):
     assert play.get_attribute("aria-pressed") == "false"
 
 
-def test_fits_a_phone_screen(site_url, browser):
+@pytest.mark.parametrize("chapter", ["01_one_window", "02_shapes", "03_sparse_matrix", "04_backprop", "05_im2col"])
+def test_fits_a_phone_screen(site_url, browser, chapter):
+    """At 360 px the widgets scroll inside themselves; the page never scrolls sideways."""
     from conftest import ARTIFACTS, PageRecorder
 
     rec = PageRecorder(browser, width=360, height=740)
-    page = rec.open(f"{site_url}/{CHAPTER_1}")
-    page.wait_for_selector(".ck-stepper table.ck-out td", timeout=15000)
-    widget = page.locator(".ck-stepper").first
-    widget.scroll_into_view_if_needed()
-    box = widget.bounding_box()
-    assert box["width"] <= 360, box
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page = rec.open(f"{site_url}/notebooks/{chapter}.html")
+    page.wait_for_selector(".ck-stepper td", timeout=15000)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "phone__01_one_window_stepper.png"))
+    for n, widget in enumerate(page.locator(".ck-stepper").all()):
+        widget.scroll_into_view_if_needed()
+        box = widget.bounding_box()
+        assert box["width"] <= 360, (n, box)
+        widget.screenshot(path=str(ARTIFACTS / f"phone__{chapter}__widget{n}.png"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert not rec.real_page_errors(), rec.real_page_errors()
     rec.context.close()
+
+
+def _open(site_url, recorder, chapter, selector):
+    page = recorder.open(f"{site_url}/notebooks/{chapter}.html")
+    page.wait_for_selector(f"{selector} td", timeout=15000)
+    return page
+
+
+def _clean(recorder):
+    assert not recorder.blocked and not recorder.http_errors, (recorder.blocked, recorder.http_errors)
+    assert not recorder.real_page_errors(), recorder.real_page_errors()
+
+
+def test_matrix_explorer(site_url, recorder):
+    page = _open(site_url, recorder, "03_sparse_matrix", ".ck-m")
+    w = page.locator(".ck-stepper").filter(has=page.locator(".ck-m")).first
+    assert w.locator(".ck-sum").inner_text() == "y*[0] = row 0 of W* · x* = 1·1 + 2·2 + 3·4 + 4·5 = 37"
+    assert w.locator("table.ck-in td.hit").all_inner_texts() == ["1", "2", "4", "5"]
+    w.locator(".ck-next").click()
+    assert w.locator(".ck-sum").inner_text().endswith("= 47")
+    assert w.locator("table.ck-in td.hit").all_inner_texts() == ["2", "3", "5", "6"]
+    assert w.locator("tr.row-cur td.hit").all_inner_texts() == ["1", "2", "3", "4"]
+    w.locator("table.ck-out tr").nth(1).locator("td").nth(1).hover()  # point at output 77
+    assert w.locator(".ck-sum").inner_text().endswith("= 77")
+    w.locator(".ck-slider").focus()
+    page.keyboard.press("Home")
+    assert w.locator(".ck-sum").inner_text().endswith("= 37")
+    _clean(recorder)
+
+
+def test_backprop_stepper(site_url, recorder):
+    page = _open(site_url, recorder, "04_backprop", ".ck-pad")
+    w = page.locator(".ck-stepper").filter(has=page.locator(".ck-pad")).first
+    # x = [1, -2, 3, 0.5, 2], w = [0.5, -1, 2], dout = [1, 2, -1] in the chapter.
+    assert w.locator(".ck-sum").inner_text() == "dL/dx0 = w0·dy0 = 0.5·1 = 0.5"
+    w.locator(".ck-slider").focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert w.locator(".ck-sum").inner_text() == "dL/dx2 = w2·dy0 + w1·dy1 + w0·dy2 = 2·1 + -1·2 + 0.5·-1 = -0.5"
+    assert w.locator("table.ck-dy td.hit").count() == 3
+    assert w.locator("table.ck-pad tr").nth(1).locator("td.ker").all_inner_texts() == ["w2", "w1", "w0"]
+    w.locator(".ck-next").click()
+    assert w.locator(".ck-sum").inner_text().endswith("= 5")
+    assert w.locator("table.ck-dy td.hit").count() == 2
+    _clean(recorder)
+
+
+def test_im2col_stepper_and_col2im(site_url, recorder):
+    page = _open(site_url, recorder, "05_im2col", ".ck-cols")
+    w = page.locator(".ck-stepper").filter(has=page.locator(".ck-cols")).first
+    for _ in range(3):
+        w.locator(".ck-next").click()
+    assert w.locator(".ck-sum").inner_text() == "im2col: window 3 becomes column 3 = [0, 0, 2, 3]"
+    assert w.locator("table.ck-img td.win").all_inner_texts() == ["0", "0", "2", "3"]
+    w.locator(".ck-mode").click()
+    assert w.locator(".ck-mode").get_attribute("aria-pressed") == "true"
+    w.locator(".ck-slider").focus()
+    page.keyboard.press("End")
+    # After all 25 columns, pixel 5 (row 1, col 1 of the input) is covered by 4 windows: 20.
+    image = w.locator("table.ck-img tr")
+    assert image.nth(2).locator("td").nth(2).inner_text() == "20"
+    assert "not x itself" in w.locator(".ck-note").inner_text()
+    _clean(recorder)
+
+
+def test_window_stepper_in_chapter_2_starts_padded(site_url, recorder):
+    page = _open(site_url, recorder, "02_shapes", ".ck-out")
+    w = page.locator(".ck-stepper").first
+    assert out_shape(w) == (5, 5)
+    assert w.locator(".ck-in-cap").inner_text() == "Input, padded to 6×6"
+    _clean(recorder)
