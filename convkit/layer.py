@@ -78,5 +78,6 @@ class Conv2D:
             raise ConvArgumentError(
                 f"dout must have the shape of the last forward's output {g.out_shape}; got {dout.shape}"
             )
-        dx, self.dW, self.db = self._impl.backward(dout.astype(self.W.dtype, copy=False), self._cache, self._ws)
+        dtype = self._cache[-2].dtype  # every method caches (..., w, g): w has the forward's dtype
+        dx, self.dW, self.db = self._impl.backward(dout.astype(dtype, copy=False), self._cache, self._ws)
         return dx

@@ -86,3 +86,15 @@ def test_dtypes(method):
     assert [g.dtype for g in grads] == [np.float32] * 3
     assert ck.corr2d(X3, K2).dtype == np.float64
     assert ck.im2col(np.ones((1, 1, 3, 3), int), 2, 2).dtype == np.float64
+
+
+@pytest.mark.parametrize("method", ck.METHODS)
+def test_layer_computes_in_the_wider_dtype(method):
+    layer = ck.Conv2D(1, 2, 2, rng=0, method=method, dtype=np.float32)
+    x = np.random.default_rng(0).standard_normal((1, 1, 3, 3))  # float64
+    out = layer.forward(x)
+    assert out.dtype == np.float64
+    dx = layer.backward(np.full(out.shape, 1 / 3))
+    assert dx.dtype == layer.dW.dtype == np.float64
+    want = ck.conv2d_backward(np.full(out.shape, 1 / 3), x, layer.W.astype(np.float64), method="loops")
+    np.testing.assert_allclose(dx, want[0], rtol=1e-12)
