@@ -1,0 +1,82 @@
+"""Student versions leak no solution, still run, and their checks say "not yet"."""
+import json
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from convkit.assign import student_version
+
+MARKER = "SOLUTION_MARKER_7f3a9c"  # planted in every solution region; must never reach students
+
+SOLUTION = f'''def my_corr2d(x, k):
+    # BEGIN SOLUTION
+    import numpy as np
+    fh, fw = k.shape  # {MARKER}
+    print("{MARKER} in an output")
+    return np.array([[np.sum(x[i:i + fh, j:j + fw] * k) for j in range(x.shape[1] - fw + 1)]
+                     for i in range(x.shape[0] - fh + 1)])
+    # END SOLUTION'''
+
+CHECK = "from convkit import checks\nchecks.check_corr2d(my_corr2d)"
+
+
+def notebook(solution=SOLUTION):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("Exercise: write `my_corr2d`."),
+                nbformat.v4.new_code_cell(solution, metadata={"nbgrader": {
+                    "solution": True, "grade": False, "locked": False, "grade_id": "corr2d", "schema_version": 3}}),
+                nbformat.v4.new_code_cell(CHECK)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+def run(nb):
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    return nb
+
+
+def text_of(cell):
+    return "".join(o.get("text", "") + "".join(o.get("data", {}).get("text/plain", "")) for o in cell.outputs)
+
+
+def test_instructor_version_is_correct():
+    nb = run(notebook())
+    assert text_of(nb.cells[2]).endswith("correct (corr2d): all 3 cases agree with convkit")
+
+
+def test_student_version_leaks_nothing_and_says_not_yet(tmp_path):
+    instructor = run(notebook())
+    assert MARKER in json.dumps(instructor["cells"][2]["outputs"])  # found in sources and outputs
+    student = student_version(instructor)
+    assert MARKER not in json.dumps(student)  # sources, outputs, metadata, attachments
+    assert "raise NotImplementedError()" in student.cells[1].source
+    assert student.cells[2].source == CHECK  # check cells kept
+    assert MARKER in json.dumps(instructor)  # the instructor's notebook is left as it was
+    ran = run(student)  # runs top to bottom: the stub is only called inside the check
+    assert text_of(ran.cells[2]).startswith("not yet (corr2d): the function still raises NotImplementedError")
+
+
+def test_wrong_answer_gets_the_hint():
+    flipped = SOLUTION.replace("* k)", "* k[::-1, ::-1])")
+    nb = run(notebook(flipped))
+    assert "Hint: you flipped the kernel" in text_of(nb.cells[2])
+
+
+def test_command_line(tmp_path):
+    src, dst = tmp_path / "src", tmp_path / "student"
+    src.mkdir()
+    nbformat.write(notebook(), src / "ex.ipynb")
+    out = subprocess.run([sys.executable, "-m", "convkit.assign", str(src), str(dst)], capture_output=True,
+                         text=True, check=True)
+    assert "ex.ipynb" in out.stdout
+    assert MARKER not in (dst / "ex.ipynb").read_text()
+
+
+def test_solution_markers_in_markdown_are_refused():
+    nb = notebook()
+    nb.cells[0].source = "# BEGIN SOLUTION\nanswer\n# END SOLUTION"
+    with pytest.raises(ValueError, match="solution markers in a markdown cell"):
+        student_version(nb)
