@@ -2,7 +2,7 @@
 PY      := .venv/bin/python
 STAMP   := .venv/.installed
 
-.PHONY: book test unit bench clean
+.PHONY: book book-nosolutions student test unit bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
@@ -26,8 +26,16 @@ $(CHROMIUM):
 book: $(STAMP) $(ASSETS)
 	.venv/bin/jupyter-book build book --all -W -n --keep-going
 
+## The solutions-free edition, into book/_build_nosolutions/_build/html.
+book-nosolutions: $(STAMP) $(ASSETS)
+	BOOK_EDITION=nosolutions .venv/bin/jupyter-book build book --all -W -n --keep-going --path-output book/_build_nosolutions
+
+## Student notebooks (solutions replaced by stubs) into student/.
+student: $(STAMP)
+	$(PY) -m convkit.assign notebooks student
+
 ## Unit tests, the notebooks (nbval, stored outputs) and the built pages in Chromium.
-test: book $(CHROMIUM)
+test: book book-nosolutions $(CHROMIUM)
 	$(PY) -m pytest
 
 ## Only the convkit unit tests (fast).
@@ -39,4 +47,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/conv_speed.py
 
 clean:
-	rm -rf book/_build book/_assets/vendor .venv node_modules artifacts
+	rm -rf book/_build book/_build_nosolutions book/_assets/vendor .venv node_modules artifacts

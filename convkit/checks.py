@@ -20,12 +20,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from .conv1d import conv1d_backward
+from .conv2d import conv2d_backward
 from .corr import corr2d
 from .geometry import output_size
 from .im2col import col2im, im2col
+from .sparse_matrix import conv_matrix
 
-__all__ = ["CheckResult", "check_output_size", "check_corr2d", "check_conv1d_dx", "check_im2col",
-           "check_col2im"]
+__all__ = ["CheckResult", "check_answer", "check_output_size", "check_corr2d", "check_flip", "check_conv_matrix",
+           "check_conv1d_dx", "check_conv2d_backward", "check_im2col", "check_col2im"]
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,66 @@ def _run(name, body):
     return CheckResult(True, f"correct ({name}): all {n} cases agree with convkit")
 
 
+def _answers():
+    """Exercise -> (expected answer, what it is, hints), all computed with convkit."""
+    x9 = np.arange(1, 10).reshape(3, 3)
+    x16 = np.arange(1, 17).reshape(4, 4)
+    k = np.array([[1, 2], [3, 4]])
+    pairs = [(s, p) for s in range(1, 5) for p in range(4)
+             if (64 - 4 + 2 * p) % s == 0 and (64 - 4 + 2 * p) // s + 1 == 32]
+    w5 = conv_matrix(np.ones((2, 2)), (4, 4), 1, 1)
+    return {
+        "1.1": (corr2d(x9, [[0, 1], [1, 0]]), "the 2x2 output",
+                [(corr2d(x9, [[0, 1], [1, 0]]).T, "rows and columns swapped")]),
+        "1.2": (((3, 3), corr2d(x16, k)[1, 2]), "(output shape, output[1, 2])",
+                [(((3, 3), corr2d(x16, k)[2, 1]), "that is output[2, 1]: row 1, column 2 means window rows 1-2, "
+                                                  "columns 2-3")]),
+        "2.1": ((output_size(28, 5), output_size(28, 5, 1, 2)), "(no padding, padding 2)",
+                [((28 - 5, 28 - 5 + 4), "you forgot the + 1: windows *start* at 0 .. n + 2P - f")]),
+        "2.3": ((pairs, 8 * 3 * 4 * 4 + 8), "(list of (stride, padding) pairs, parameter count)",
+                [((pairs, 8 * 3 * 4 * 4), "each of the 8 filters has a bias too")]),
+        "3.1": (conv_matrix(k, (3, 3))[2], "row 2 of W*",
+                [(conv_matrix(k, (3, 3))[1], "that is row 1; rows count from 0 in reading order: y00, y01, y10")]),
+        "3.2": (((9, 16, 36), (w5.shape[0], w5.shape[1], int(np.count_nonzero(w5)))),
+                "((rows, columns, non-zeros) without padding, the same with padding 1)",
+                [(((9, 16, 36), (25, 36, 100)), "W* multiplies the *unpadded* input: padding adds no columns, "
+                                                 "and windows on the padding lose their non-zeros there")]),
+        "5.1": (((27, 128), 9.0), "((rows, columns), size ratio to x)",
+                [(((27, 2 * 64), 27 * 128 / (3 * 64)), "the ratio compares with all of x: N*C*H*W entries")]),
+    }
+
+
+def check_answer(exercise, answer):
+    """An answer worked out by hand for exercise ``exercise`` (e.g. ``"2.1"``): a value, or a function returning it."""
+    table = _answers()
+    if exercise not in table:
+        return CheckResult(False, f"not yet: no exercise {exercise!r}; choose one of {sorted(table)}")
+    want, what, hints = table[exercise]
+    if callable(answer):
+        try:
+            answer = _call(answer, f"exercise {exercise}")
+        except _NotYet as why:
+            return CheckResult(False, f"not yet (exercise {exercise}): {why}")
+    if answer is None or answer is ...:
+        return CheckResult(False, f"not yet (exercise {exercise}): replace the ... with {what}")
+
+    def same(a, b):
+        try:
+            if isinstance(b, (tuple, list)) and not isinstance(b, np.ndarray) and len(b) and \
+                    isinstance(b[0], (tuple, list, np.ndarray)):
+                return len(a) == len(b) and all(same(u, v) for u, v in zip(a, b))
+            return np.shape(a) == np.shape(b) and np.allclose(np.asarray(a, float), np.asarray(b, float))
+        except (TypeError, ValueError):
+            return False
+
+    if same(answer, want):
+        return CheckResult(True, f"correct (exercise {exercise})")
+    for wrong, advice in hints:
+        if same(answer, wrong):
+            return CheckResult(False, f"not yet (exercise {exercise}): {what} is not {answer!r}. Hint: {advice}.")
+    return CheckResult(False, f"not yet (exercise {exercise}): {what} is not {answer!r}; check each step again.")
+
+
 def check_output_size(fn):
     """``fn(n, f, stride, padding)`` returns the output size, or raises ValueError when it is not whole."""
 
@@ -146,25 +208,92 @@ def check_corr2d(fn):
     return _run("corr2d", body)
 
 
-def check_conv1d_dx(fn):
-    """``fn(dout, x, w)``: dL/dx of the valid, stride-1 1-D correlation y_i = sum_a w_a x_(i+a)."""
+def check_conv1d_dx(fn, stride=1):
+    """``fn(dout, x, w)``: dL/dx of the valid 1-D correlation y_i = sum_a w_a x_(i*stride+a)."""
 
     def body():
         rng = np.random.default_rng(1)
-        cases = [(5, 3), (6, 2), (4, 4), (7, 1)]
+        cases = [(5, 3), (6, 2), (4, 4), (7, 1)] if stride == 1 else [(5, 3), (7, 3), (9, 1), (6, 2)]
         for length, f in cases:
             x, w = rng.standard_normal(length), rng.standard_normal(f)
-            dout = rng.standard_normal(length - f + 1)
-            case = f"x of length {length}, w of length {f}"
-            want = conv1d_backward(dout, x, w)[0]
-            hints = [(np.correlate(np.pad(dout, f - 1), w, "valid"),
+            dout = rng.standard_normal((length - f) // stride + 1)
+            case = f"x of length {length}, w of length {f}, stride {stride}"
+            want = conv1d_backward(dout, x, w, stride)[0]
+            spread = np.zeros((dout.size - 1) * stride + 1)
+            spread[::stride] = dout
+            hints = [(np.correlate(np.pad(spread, f - 1), w, "valid"),
                       "w must be flipped: dx is the padded dout correlated with w[::-1]."),
                      (np.correlate(dout, w[::-1], "valid") if dout.size >= f else None,
-                      "pad dout with F - 1 zeros at each end, so that dx has the length of x.")]
+                      "pad dout with F - 1 zeros at each end, so that dx has the length of x."),
+                     (np.correlate(np.pad(dout, f - 1), w[::-1], "valid") if stride > 1 else None,
+                      f"with stride {stride}, spread dout out first: {stride - 1} zero(s) between its entries.")]
             _compare(_call(fn, case, dout.copy(), x.copy(), w.copy()), want, case, hints)
         return len(cases)
 
-    return _run("dL/dx in 1-D", body)
+    return _run(f"dL/dx in 1-D{', stride %d' % stride if stride > 1 else ''}", body)
+
+
+def check_flip(fn):
+    """``fn(k)`` returns K' with corr2d(x, K') equal to the true convolution of x with k."""
+
+    def body():
+        rng = np.random.default_rng(4)
+        for shape in [(2, 2), (2, 3), (3, 1)]:
+            k = rng.integers(-4, 5, shape).astype(float)
+            case = f"a {shape[0]}x{shape[1]} kernel"
+            hints = [(k[::-1], "flip left-right as well as upside down (a 180° rotation)"),
+                     (k[:, ::-1], "flip upside down as well as left-right (a 180° rotation)"),
+                     (k.T, "a transpose is not a flip: rotate by 180°")]
+            _compare(_call(fn, case, k.copy()), k[::-1, ::-1], case, hints)
+        return 3
+
+    return _run("kernel flip", body)
+
+
+def check_conv_matrix(fn):
+    """``fn(k, input_shape)``: W* for stride 1, no padding, rows and columns in reading order."""
+
+    def body():
+        rng = np.random.default_rng(5)
+        cases = [(np.array([[1.0, 2.0], [3.0, 4.0]]), (3, 3)), (rng.integers(1, 5, (2, 3)).astype(float), (3, 4)),
+                 (rng.integers(1, 5, (3, 1)).astype(float), (4, 2))]
+        for k, shape in cases:
+            case = f"k.shape={k.shape}, input_shape={shape}"
+            want = conv_matrix(k, shape)
+            col_major = conv_matrix(k.T, shape[::-1])  # everything read column by column
+            hints = [(col_major if col_major.shape == want.shape else None,
+                      "read rows and columns in reading order: row by row, left to right"),
+                     (want.T, "one row per *output* (Hout*Wout rows), one column per input pixel")]
+            _compare(_call(fn, case, k.copy(), shape), want, case, hints)
+        return len(cases)
+
+    return _run("W*", body)
+
+
+def check_conv2d_backward(fn):
+    """``fn(dout, x, k, padding)`` -> (dx, dk) for one channel, one kernel, stride 1."""
+
+    def body():
+        rng = np.random.default_rng(6)
+        cases = [((3, 3), (2, 2), 0), ((4, 5), (2, 3), 1), ((5, 4), (3, 3), 1)]
+        for xs, ks, p in cases:
+            x, k = rng.standard_normal(xs), rng.standard_normal(ks)
+            ho, wo = xs[0] - ks[0] + 2 * p + 1, xs[1] - ks[1] + 2 * p + 1
+            dout = rng.standard_normal((ho, wo))
+            case = f"x.shape={xs}, k.shape={ks}, padding={p}"
+            dx, dk, _ = conv2d_backward(dout[None, None], x[None, None], k[None, None], 1, p)
+            got = _call(fn, case, dout.copy(), x.copy(), k.copy(), p)
+            if not isinstance(got, tuple) or len(got) != 2:
+                raise _NotYet(f"{case}: return a pair (dx, dk); got {type(got).__name__}")
+            unflipped = corr2d(np.pad(dout, ((ks[0] - 1,) * 2, (ks[1] - 1,) * 2)), k)
+            unflipped = unflipped[p:p + xs[0], p:p + xs[1]] if unflipped.shape[0] >= xs[0] + p else None
+            _compare(got[0], dx[0, 0], case + ", dx",
+                     [(unflipped, "correlate the padded dout with the kernel rotated by 180°: k[::-1, ::-1]")])
+            _compare(got[1], dk[0, 0], case + ", dk",
+                     [(dk[0, 0][::-1, ::-1], "dk is x (padded) correlated with dout; no flip there")])
+        return len(cases)
+
+    return _run("2-D backward", body)
 
 
 def _ref_im2col(x, fh, fw, stride):

@@ -1,0 +1,84 @@
+"""The real chapters: exercises well formed, student versions leak nothing and say "not yet"."""
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from convkit.assign import BEGIN, END, student_version
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOSOLUTIONS = ROOT / "book" / "_build_nosolutions" / "_build" / "html" / "notebooks"
+
+
+def solution_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code" and BEGIN in c.source]
+
+
+def solution_lines(cell):
+    body = cell.source[cell.source.index(BEGIN) + len(BEGIN):cell.source.index(END)]
+    return [line.strip() for line in body.splitlines() if len(line.strip()) >= 12]
+
+
+def outputs_text(cell):
+    return "".join(o.get("text", "") + "".join(o.get("data", {}).get("text/plain", "")) for o in cell.outputs)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_exercises_are_well_formed(path):
+    nb = nbformat.read(path, as_version=4)
+    cells = nb.cells
+    found = 0
+    for i, cell in enumerate(cells):
+        if cell in solution_cells(nb):
+            found += 1
+            assert cell.metadata["nbgrader"]["solution"] is True and cell.metadata["nbgrader"]["grade_id"]
+            check = next(c for c in cells[i + 1:] if c.cell_type == "code")
+            assert "checks.check_" in check.source, "a check cell must follow each solution"
+            assert outputs_text(check).startswith("correct"), outputs_text(check)  # with the solution in place
+    assert found >= 3, f"{path.name}: {found} exercises"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_student_version_leaks_nothing_and_runs(path, tmp_path):
+    nb = nbformat.read(path, as_version=4)
+    markers = []
+    for n, cell in enumerate(solution_cells(nb)):
+        marker = f"PLANTED_{path.stem}_{n}_c0ffee"
+        indent = re.search(rf"^([ \t]*){re.escape(BEGIN)}", cell.source, re.M).group(1)
+        cell.source = cell.source.replace(BEGIN, f"{BEGIN}\n{indent}# {marker}", 1)
+        markers.append(marker)
+    student = student_version(nb)
+    dump = json.dumps(student)
+    for marker in markers:
+        assert marker not in dump
+    for cell in solution_cells(nbformat.read(path, as_version=4)):
+        for line in solution_lines(cell):
+            assert line not in dump, f"solution line reached students: {line}"
+    assert dump.count("raise NotImplementedError()") == len(markers)
+
+    NotebookClient(student, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+                   ).execute()
+    checks = [c for c in student.cells if c.cell_type == "code" and "checks.check_" in c.source]
+    assert len(checks) == len(markers)
+    for cell in checks:
+        assert outputs_text(cell).startswith("not yet"), outputs_text(cell)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_solutions_free_edition_has_no_solution_text(path):
+    page = NOSOLUTIONS / f"{path.stem}.html"
+    if not page.exists():
+        pytest.fail(f"{page} missing: run `make book-nosolutions` first (make test does)")
+    html = page.read_text(encoding="utf-8")
+    text = re.sub(r"<[^>]+>", "", html)
+    import html as html_lib
+
+    text = html_lib.unescape(text)
+    assert "exercise" in html
+    for cell in solution_cells(nbformat.read(path, as_version=4)):
+        for line in solution_lines(cell):
+            assert line not in text, f"solution text in the solutions-free edition: {line}"
