@@ -98,8 +98,7 @@ class MatrixExplorer(_Stepper):
     def __init__(self, x, k, stride=1, padding=0, step=0):
         x_list, _ = _grid(x, "x"), _grid(k, "k")
         m = conv_matrix(k, np.shape(x), stride, padding)
-        out = (m @ np.ravel(x)).reshape(conv2d(np.asarray(x)[None, None], np.asarray(k)[None, None], None,
-                                               stride, padding).shape[2:])
+        out = conv2d(np.asarray(x)[None, None], np.asarray(k)[None, None], None, stride, padding, "loops")[0, 0]
         super().__init__(kind="matrix", x=x_list, m=_numbers(m), out=_numbers(out), step=step)
 
     def __repr__(self):

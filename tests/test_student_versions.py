@@ -8,6 +8,7 @@ import pytest
 from nbclient import NotebookClient
 
 from convkit.assign import BEGIN, END, student_version
+from test_assign import text_of
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -23,10 +24,6 @@ def solution_lines(cell):
     return [line.strip() for line in body.splitlines() if len(line.strip()) >= 12]
 
 
-def outputs_text(cell):
-    return "".join(o.get("text", "") + "".join(o.get("data", {}).get("text/plain", "")) for o in cell.outputs)
-
-
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
 def test_exercises_are_well_formed(path):
     nb = nbformat.read(path, as_version=4)
@@ -38,7 +35,7 @@ def test_exercises_are_well_formed(path):
             assert cell.metadata["nbgrader"]["solution"] is True and cell.metadata["nbgrader"]["grade_id"]
             check = next(c for c in cells[i + 1:] if c.cell_type == "code")
             assert "checks.check_" in check.source, "a check cell must follow each solution"
-            assert outputs_text(check).startswith("correct"), outputs_text(check)  # with the solution in place
+            assert text_of(check).startswith("correct"), text_of(check)  # with the solution in place
     assert found >= 3, f"{path.name}: {found} exercises"
 
 
@@ -65,7 +62,7 @@ def test_student_version_leaks_nothing_and_runs(path, tmp_path):
     checks = [c for c in student.cells if c.cell_type == "code" and "checks.check_" in c.source]
     assert len(checks) == len(markers)
     for cell in checks:
-        assert outputs_text(cell).startswith("not yet"), outputs_text(cell)
+        assert text_of(cell).startswith("not yet"), text_of(cell)
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)

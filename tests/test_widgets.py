@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import convkit as ck
-from convkit.widgets import WindowStepper
+from convkit.widgets import BackpropStepper, Im2colStepper, MatrixExplorer, WindowStepper
 
 
 def test_window_stepper_sends_convkits_output():
@@ -32,3 +32,30 @@ def test_window_stepper_refuses_bad_input():
         WindowStepper(np.zeros((2, 2, 2)), [[1]])
     with pytest.raises(ck.ConvArgumentError, match="output height is not a whole number"):
         WindowStepper(np.zeros((4, 4)), np.ones((2, 2)), stride=3)
+
+
+def test_matrix_explorer_sends_w_star_and_the_output():
+    x, k = np.arange(1, 10).reshape(3, 3), np.array([[1, 2], [3, 4]])
+    w = MatrixExplorer(x, k)
+    np.testing.assert_array_equal(w.m, ck.conv_matrix(k, (3, 3)))
+    np.testing.assert_array_equal(np.array(w.m) @ x.ravel(), np.ravel(w.out))  # Y* = W* X*
+    assert w.out == [[37, 47], [67, 77]]
+    assert repr(w) == "MatrixExplorer(W* 4x9, output 2x2)"
+
+
+def test_backprop_stepper_sends_the_input_gradient():
+    x, wt, dy = np.array([1.0, -2.0, 3.0, 0.5, 2.0]), np.array([0.5, -1.0, 2.0]), np.array([1.0, 2.0, -1.0])
+    w = BackpropStepper(x, wt, dy)
+    numeric = ck.numerical_gradient(lambda v: ck.conv1d(v, wt), x.copy(), dy)
+    np.testing.assert_allclose(w.dx, numeric, atol=1e-9)
+    assert w.dx == [0.5, 0.0, -0.5, 5.0, -2.0]  # term by term: w0*dy0, w1*dy0 + w0*dy1, ...
+
+
+def test_im2col_stepper_sends_columns_and_col2im():
+    x = np.arange(16).reshape(4, 4)
+    w = Im2colStepper(x, 2, 2, stride=1, padding=1)
+    np.testing.assert_array_equal(w.cols, ck.im2col(x[None, None], 2, 2, 1, 1))
+    # With padding 1 every pixel of the 4x4 lies in exactly four 2x2 windows.
+    np.testing.assert_array_equal(w.back, 4 * x)
+    with pytest.raises(ck.ConvArgumentError, match="not a whole number"):
+        Im2colStepper(x, 3, 3, stride=2)
