@@ -257,19 +257,27 @@ function renderMatrix({ model, el }) {
     $(".ck-sum").textContent = `y*[${r}] = row ${r} of W* · x* = ${terms.join(" + ")} = ${out[i][j]}`;
     update(`output row ${i}, column ${j}`);
   };
-  // Pointing at an output cell or a row of W* selects it too.
-  $(".ck-out").addEventListener("mouseover", (e) => {
-    const td = e.target.closest("td");
-    if (!td) return;
-    model.set("step", td.parentElement.rowIndex * wo + td.cellIndex);
-    model.save_changes();
-  });
-  $(".ck-m").addEventListener("mouseover", (e) => {
-    const tr = e.target.closest("tr");
-    if (!tr) return;
-    model.set("step", tr.rowIndex);
-    model.save_changes();
-  });
+  // Pointing at an output cell or a row of W* selects it too. Only a pointer that really moved counts:
+  // redrawing the grid under a resting pointer fires mouse events too, which would undo keyboard steps.
+  let lastPointer = "";
+  const point = (e, toStep) => {
+    const at = `${e.screenX},${e.screenY}`;
+    if (at === lastPointer) return;
+    lastPointer = at;
+    const step = toStep(e.target);
+    if (step !== null && step !== model.get("step")) {
+      model.set("step", step);
+      model.save_changes();
+    }
+  };
+  $(".ck-out").addEventListener("mousemove", (e) => point(e, (t) => {
+    const td = t.closest("td");
+    return td ? td.parentElement.rowIndex * wo + td.cellIndex : null;
+  }));
+  $(".ck-m").addEventListener("mousemove", (e) => point(e, (t) => {
+    const tr = t.closest("tr");
+    return tr ? tr.rowIndex : null;
+  }));
   model.on("change:step", draw);
   draw();
 }
