@@ -10,8 +10,14 @@ Run: ``python benchmarks/conv_speed.py [--repeats 15] [--quick]``
 * PyTorch (if installed) runs ``torch.nn.functional.conv2d`` and autograd on the
   CPU with the same number of threads as OpenBLAS.
 * Each time is a median over blocks of back-to-back calls, the blocks of all
-  contestants interleaved: two thread pools on two cores disturb each other,
-  and the machine drifts; expect +-10% between runs.
+  contestants interleaved so that slow drifts of the machine hit all alike;
+  expect +-10% between runs.
+* Each block starts after a 0.3 s pause. OpenBLAS's and PyTorch's worker
+  threads keep spinning for up to ~0.1 s (OpenBLAS) and 0.2 s (OpenMP) after a
+  multi-threaded call, taking a core from whatever runs next; without the
+  pause each contestant would pay for the previous one's idle threads. (The
+  same happens in a real program that mixes them: the fast path's two threads
+  run ~20-50% slower right after a multi-threaded BLAS call.)
 """
 from __future__ import annotations
 
@@ -23,6 +29,7 @@ import numpy as np
 from threadpoolctl import threadpool_info
 
 from convkit import methods
+from convkit.methods import fast
 from convkit.geometry import conv_geometry
 
 SHAPES = [  # (N, C, H, W, K, F), padding 1, stride 1
@@ -92,13 +99,14 @@ def measure(cands, repeats, rounds=3):
     Each contestant runs in short blocks of back-to-back calls, as in training,
     after two warm-up calls; blocks of different contestants are interleaved
     over ``rounds`` so that slow drifts of the machine hit all of them alike.
-    The warm-up absorbs the switch between numpy's and PyTorch's thread pools.
+    The pause and the warm-up absorb the switch between thread pools.
     """
     times = {name: ([], []) for name in cands}
     per_block = max(1, repeats // rounds)
     for _ in range(rounds):
         for name, fns in cands.items():
             for slot, fn in enumerate(fns):
+                time.sleep(0.3)
                 fn(), fn()
                 for _ in range(per_block):
                     t0 = time.perf_counter()
@@ -121,7 +129,7 @@ def main():
             with_torch = False
     blas = [(i["internal_api"], i.get("architecture"), i["num_threads"]) for i in threadpool_info()
             if i["user_api"] == "blas"]
-    print(f"numpy {np.__version__}; BLAS {blas}")
+    print(f"numpy {np.__version__}; BLAS {blas}; fast path's im2col/col2im: {fast.kernels()}")
     if with_torch:
         torch.set_num_threads(blas[0][2] if blas else 2)
         print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")

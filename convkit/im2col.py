@@ -24,7 +24,11 @@ def windows(x, fh, fw, stride=1, padding=0):
     x = as_float(x, "x")
     if x.dtype.kind != "f":
         x = x.astype(np.float64)
-    g = _geometry(x.shape, fh, fw, stride, padding)
+    return _windows(x, _geometry(x.shape, fh, fw, stride, padding))
+
+
+def _windows(x, g: Geometry):
+    """:func:`windows` for checked arguments: (N, C, Hout, Wout, FH, FW) view of a padded copy."""
     xp = np.pad(x, ((0, 0), (0, 0), (g.ph, g.ph), (g.pw, g.pw)))
     return sliding_window_view(xp, (g.fh, g.fw), axis=(2, 3))[:, :, :: g.sh, :: g.sw]
 
@@ -91,12 +95,21 @@ def col2im(cols, x_shape, fh, fw, stride=1, padding=0):
         )
     if cols.dtype.kind != "f":
         cols = cols.astype(np.float64)
-    c6 = cols.reshape(g.c, g.fh, g.fw, g.n, g.ho, g.wo)
+    c6 = cols.reshape(g.c, g.fh, g.fw, g.n, g.ho, g.wo).transpose(3, 0, 1, 2, 4, 5)
+    return _col2im(c6, g).copy()
+
+
+def _col2im(c6, g: Geometry):
+    """:func:`col2im` for checked arguments, any layout of the columns.
+
+    c6 : (N, C, FH, FW, Hout, Wout), a view in whatever memory order.
+    Returns a (N, C, H, W) view into a zero-padded array.
+    """
     hp, wp = g.padded_hw
-    xp = np.zeros((g.n, g.c, hp, wp), dtype=cols.dtype)
+    xp = np.zeros((g.n, g.c, hp, wp), dtype=c6.dtype)
     # One strided slice per kernel offset (a, b): each adds the (a, b) entry of
     # every window at once. fh*fw vectorised adds instead of np.add.at's scatter.
     for a in range(g.fh):
         for b in range(g.fw):
-            xp[:, :, a : a + g.sh * g.ho : g.sh, b : b + g.sw * g.wo : g.sw] += c6[:, a, b].transpose(1, 0, 2, 3)
-    return xp[:, :, g.ph : g.ph + g.h, g.pw : g.pw + g.w].copy()
+            xp[:, :, a : a + g.sh * g.ho : g.sh, b : b + g.sw * g.wo : g.sw] += c6[:, :, a, b]
+    return xp[:, :, g.ph : g.ph + g.h, g.pw : g.pw + g.w]

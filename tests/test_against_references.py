@@ -1,4 +1,6 @@
 """Every method against the loops reference and against PyTorch, on random geometries."""
+import contextlib
+
 import numpy as np
 import pytest
 import torch
@@ -7,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import convkit as ck
+from convkit.methods import _kernels, fast
 
 torch.set_num_threads(1)
 TOL = {np.float64: 1e-10, np.float32: 1e-4}
@@ -35,6 +38,25 @@ def _torch_reference(x, w, b, stride, padding, dout):
     return out.detach().numpy(), tx.grad.numpy(), tw.grad.numpy(), tb.grad.numpy()
 
 
+@contextlib.contextmanager
+def fast_path(kernels=None, block_bytes=None):
+    """Run the fast path with other im2col/col2im kernels, or smaller blocks of images."""
+    saved = _kernels.KERNELS, fast.BLOCK_BYTES
+    _kernels.KERNELS = kernels or saved[0]
+    fast.BLOCK_BYTES = block_bytes or saved[1]
+    try:
+        yield
+    finally:
+        _kernels.KERNELS, fast.BLOCK_BYTES = saved
+
+
+# Every method, plus the fast path with the numpy kernels (if numba's are the default)
+# and with one image per block (small test images otherwise all fit in one block).
+VARIANTS = [(m, {}) for m in ck.METHODS] + [("fast", {"block_bytes": 1})]
+if _kernels.KERNELS is not _kernels.NUMPY:
+    VARIANTS.append(("fast", {"kernels": _kernels.NUMPY}))
+
+
 def _close(got, want, dtype):
     assert got.shape == want.shape and got.dtype == dtype
     assert ck.rel_error(got, want) < TOL[dtype], ck.rel_error(got, want)
@@ -53,9 +75,10 @@ def test_all_methods_match_pytorch(geom, seed, dtype):
     dout = rng.standard_normal(out_shape).astype(dtype)
     want = _torch_reference(x, w, b, stride, padding, dout)
     loops = None
-    for method in ck.METHODS:
-        out = ck.conv2d(x, w, b, stride, padding, method=method)
-        grads = ck.conv2d_backward(dout, x, w, stride, padding, method=method)
+    for method, setting in VARIANTS:
+        with fast_path(**setting):
+            out = ck.conv2d(x, w, b, stride, padding, method=method)
+            grads = ck.conv2d_backward(dout, x, w, stride, padding, method=method)
         for got, ref in zip((out, *grads), want):
             _close(got, ref, dtype)
         if loops is None:
@@ -111,15 +134,18 @@ def test_conv_matrix_matches_single_channel_conv(geom, seed):
     np.testing.assert_allclose(m.T @ dy.ravel(), dx.ravel(), atol=1e-12)
 
 
-def test_fast_layer_reuses_its_buffers_across_shapes():
-    """The fast path keeps zero borders in buffers between calls; changing shapes must not leak them."""
+@pytest.mark.parametrize("setting", [{}, {"block_bytes": 1}, {"block_bytes": 3 * 2 * 9 * 36 * 8}, {"kernels": _kernels.NUMPY}],
+                         ids=["default", "one-image-blocks", "three-image-blocks", "numpy-kernels"])
+def test_fast_layer_reuses_its_buffers_across_shapes(setting):
+    """The fast path keeps scratch buffers between calls; changing shapes or blocks must not leak them."""
     rng = np.random.default_rng(5)
     layer = ck.Conv2D(2, 3, 3, stride=1, padding=1, rng=0, method="fast")
-    for shape in [(4, 2, 6, 6), (3, 2, 5, 7), (4, 2, 6, 6), (1, 2, 3, 3), (4, 2, 6, 6)]:
+    for shape in [(7, 2, 6, 6), (3, 2, 5, 7), (7, 2, 6, 6), (1, 2, 3, 3), (4, 2, 6, 6)]:
         x = rng.standard_normal(shape)
-        out = layer.forward(x)
-        dout = rng.standard_normal(out.shape)
-        dx = layer.backward(dout)
+        with fast_path(**setting):
+            out = layer.forward(x)
+            dout = rng.standard_normal(out.shape)
+            dx = layer.backward(dout)
         want = ck.conv2d_backward(dout, x, layer.W, 1, 1, method="loops")
         np.testing.assert_allclose(out, ck.conv2d(x, layer.W, layer.b, 1, 1, method="loops"), atol=1e-12)
         for got, ref in zip((dx, layer.dW, layer.db), want):

@@ -1,9 +1,12 @@
 """col2im is the adjoint of im2col, and not its inverse."""
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import convkit as ck
+from convkit.geometry import conv_geometry
+from convkit.methods import _kernels
 from test_against_references import geometries
 
 
@@ -43,3 +46,27 @@ def test_im2col_layout_rows_and_columns():
     xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (0, 0)))
     n, i, j, c, a, b = 1, 2, 1, 2, 1, 0
     assert cols[(c * 3 + a) * 2 + b, (n * ho + i) * wo + j] == xp[n, c, 2 * i + a, j + b]
+
+
+KERNEL_SETS = [k for k in (_kernels.NUMPY, _kernels.NUMBA) if k is not None]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("kernels", KERNEL_SETS, ids=lambda k: k.name)
+@given(geom=geometries(), seed=st.integers(0, 2**16))
+def test_fast_path_kernels_match_the_chapter(kernels, dtype, geom, seed):
+    """The fast path's block im2col/col2im: the chapter's, in image-major layout, into dirty buffers."""
+    x_shape, w_shape, stride, padding = geom
+    g = conv_geometry(x_shape, w_shape, stride, padding)
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(x_shape).astype(dtype)
+    L = g.ho * g.wo
+    cols = np.full((g.n, g.c * g.fh * g.fw, L), np.nan, dtype)  # every entry must be written
+    kernels.im2col(x, g, cols)
+    want = ck.im2col(x, g.fh, g.fw, stride, padding).reshape(-1, g.n, L).transpose(1, 0, 2)
+    np.testing.assert_array_equal(cols, want)
+    c = rng.standard_normal(cols.shape).astype(dtype)
+    dx = np.full(x_shape, np.nan, dtype)
+    kernels.col2im(c, g, dx)
+    want = ck.col2im(c.transpose(1, 0, 2).reshape(-1, g.n * L), x_shape, g.fh, g.fw, stride, padding)
+    np.testing.assert_allclose(dx, want, rtol=1e-6 if dtype == np.float32 else 1e-13, atol=1e-6 if dtype == np.float32 else 1e-13)
