@@ -25,8 +25,10 @@ does well (``benchmarks/conv_speed.py`` measures it):
   threads do not compete with them. The BLAS limit is process-wide while a
   call runs.
 
-col2im is a gather-free scatter-add with no ``np.add.at``; buffers live in the
-workspace ``ws`` that :class:`convkit.Conv2D` keeps between calls.
+col2im adds each column entry onto its pixel in plain loops (or strided
+slices), never ``np.add.at``. The scratch buffers live in the workspace ``ws``
+that :class:`convkit.Conv2D` keeps between calls; the cache shares none of them,
+so a later forward cannot spoil an earlier cache.
 """
 import dataclasses
 import os
