@@ -150,3 +150,8 @@ def test_fast_layer_reuses_its_buffers_across_shapes(setting):
         np.testing.assert_allclose(out, ck.conv2d(x, layer.W, layer.b, 1, 1, method="loops"), atol=1e-12)
         for got, ref in zip((dx, layer.dW, layer.db), want):
             np.testing.assert_allclose(got, ref, atol=1e-12)
+
+
+def test_fast_path_compiles_its_kernels_when_numba_is_installed():
+    pytest.importorskip("numba")
+    assert fast.kernels() == "numba"
