@@ -29,7 +29,7 @@ import numpy as np
 from threadpoolctl import threadpool_info
 
 from convkit import methods
-from convkit.methods import fast
+from convkit.methods import _kernels, fast
 from convkit.geometry import conv_geometry
 
 SHAPES = [  # (N, C, H, W, K, F), padding 1, stride 1
@@ -39,6 +39,16 @@ SHAPES = [  # (N, C, H, W, K, F), padding 1, stride 1
 QUICK_SHAPES = [(4, 3, 16, 16, 8, 3)]
 # Methods that would take minutes or gigabytes at these shapes, and why.
 SLOW = {"loops": "Python loops: ~300 ns per multiply-add", "matrix": "dense W* has (K*Ho*Wo) x (C*H*W) entries"}
+
+
+def _with_numpy_kernels(fn):
+    def run():
+        saved, _kernels.KERNELS = _kernels.KERNELS, _kernels.NUMPY
+        try:
+            return fn()
+        finally:
+            _kernels.KERNELS = saved
+    return run
 
 
 def contestants(shape, dtype, with_torch):
@@ -73,6 +83,8 @@ def contestants(shape, dtype, with_torch):
             return impl.backward(dout, cache, ws)
 
         out[name] = (fwd, fwd_bwd)
+    if _kernels.KERNELS is not _kernels.NUMPY:  # what the compiled kernels buy
+        out["fast, numpy kernels"] = tuple(_with_numpy_kernels(fn) for fn in out["fast"])
     if with_torch:
         import torch
         import torch.nn.functional as F
@@ -143,14 +155,14 @@ def main():
             pt = res.get("PyTorch", (None, None))[1]
             print(f"\n(N, C, H, W, K, F) = {shape}, padding 1, {np.dtype(dtype).name}: "
                   f"column matrix {cols_bytes / 2**20:.1f} MiB = {cols_bytes / x_bytes:.1f}x the input")
-            print(f"| {'method':<16} | {'forward ms':>10} | {'fwd+bwd ms':>10} | {'x floor':>7} | {'x PyTorch':>9} |")
-            print(f"|{'-' * 18}|{'-' * 12}:|{'-' * 12}:|{'-' * 8}:|{'-' * 10}:|")
+            print(f"| {'method':<19} | {'forward ms':>10} | {'fwd+bwd ms':>10} | {'x floor':>7} | {'x PyTorch':>9} |")
+            print(f"|{'-' * 21}|{'-' * 12}:|{'-' * 12}:|{'-' * 8}:|{'-' * 10}:|")
             for name, (f_ms, fb_ms) in res.items():
                 vs_pt = f"{fb_ms / pt:9.2f}" if pt else f"{'-':>9}"
-                print(f"| {name:<16} | {f_ms:10.2f} | {fb_ms:10.2f} | {fb_ms / fl:7.2f} | {vs_pt} |")
+                print(f"| {name:<19} | {f_ms:10.2f} | {fb_ms:10.2f} | {fb_ms / fl:7.2f} | {vs_pt} |")
             for name, why in SLOW.items():
                 if shape not in QUICK_SHAPES:
-                    print(f"| {name:<16} | skipped: {why} |")
+                    print(f"| {name:<19} | skipped: {why} |")
 
 
 if __name__ == "__main__":

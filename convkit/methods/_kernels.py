@@ -85,13 +85,21 @@ def _nb_im2col(x, fh, fw, sh, sw, ph, pw, ho, wo, cols):
                 for b in range(fw):
                     q0, q1 = _valid(wo, sw, b - pw, W)
                     row0 = ((i * C + c) * fh * fw + a * fw + b) * L  # row (c, a, b) of image i
-                    for r in range(ho):
+                    # Output rows whose window row lies in the padding: zeros, one run each side.
+                    for j in range(row0, row0 + r0 * wo):
+                        cf[np.uintp(j)] = 0
+                    for j in range(row0 + r1 * wo, row0 + L):
+                        cf[np.uintp(j)] = 0
+                    s0 = ((i * C + c) * H + r0 * sh + a - ph) * W + b - pw
+                    if sw == 1 and q0 == 0 and q1 == wo and sh * W == wo:
+                        # Whole rows, and the input rows follow each other: one run.
+                        d0 = row0 + r0 * wo
+                        for j in range((r1 - r0) * wo):
+                            cf[np.uintp(d0 + j)] = xf[np.uintp(s0 + j)]
+                        continue
+                    for r in range(r0, r1):
                         d = row0 + r * wo
-                        if r < r0 or r >= r1:  # the window row sits in the padding
-                            for q in range(wo):
-                                cf[np.uintp(d + q)] = 0
-                            continue
-                        s = ((i * C + c) * H + r * sh + a - ph) * W + b - pw
+                        s = s0 + (r - r0) * sh * W
                         for q in range(q0):
                             cf[np.uintp(d + q)] = 0
                         if sw == 1:
@@ -117,9 +125,15 @@ def _nb_col2im(cols, fh, fw, sh, sw, ph, pw, ho, wo, dx):
                 for b in range(fw):
                     q0, q1 = _valid(wo, sw, b - pw, W)
                     row0 = ((i * C + c) * fh * fw + a * fw + b) * L
+                    d0 = ((i * C + c) * H + r0 * sh + a - ph) * W + b - pw
+                    if sw == 1 and q0 == 0 and q1 == wo and sh * W == wo:  # one run, as in im2col
+                        s0 = row0 + r0 * wo
+                        for j in range((r1 - r0) * wo):
+                            df[np.uintp(d0 + j)] += cf[np.uintp(s0 + j)]
+                        continue
                     for r in range(r0, r1):
                         s = row0 + r * wo
-                        d = ((i * C + c) * H + r * sh + a - ph) * W + b - pw
+                        d = d0 + (r - r0) * sh * W
                         if sw == 1:
                             for q in range(q0, q1):
                                 df[np.uintp(d + q)] += cf[np.uintp(s + q)]
