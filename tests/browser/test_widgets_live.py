@@ -38,30 +38,60 @@ def lab(tmp_path_factory):
     proc.wait(timeout=20)
 
 
-def test_window_stepper_live_in_jupyterlab(lab, recorder):
-    page = recorder.open(f"{lab}/lab/tree/notebooks/01_one_window.ipynb?token={TOKEN}")
+def _run_all(recorder, lab, notebook):
+    # A workspace of its own, reset: otherwise JupyterLab reopens the notebooks of earlier tests too.
+    page = recorder.open(f"{lab}/lab/workspaces/{notebook}/tree/notebooks/{notebook}.ipynb?reset&token={TOKEN}")
     page.wait_for_selector(".jp-Notebook", timeout=60000)
     page.wait_for_function("() => document.querySelector('.jp-Notebook-ExecutionIndicator') !== null",
                            timeout=60000)
     page.locator(".jp-Notebook").click()
     page.get_by_role("menuitem", name="Run").click()
     page.locator("li[data-command='runmenu:run-all']").click()
-    # Wait for the widget the run creates (the output area is re-rendered while cells execute).
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('.ck-stepper .ck-sum')].some(e => e.textContent.endsWith('= 37'))",
-        timeout=90000)
-    # JupyterLab 4 virtualizes cells that are off screen, which defeats layout-based locators: find the
-    # widget by its text and drive it with the events its own handlers listen to.
-    find = "[...document.querySelectorAll('.ck-stepper')].find(w => w.querySelector('.ck-sum').textContent.endsWith('= 37'))"
+    return page
+
+
+def _mark_widget(page, has, text):
+    """Wait for the stepper holding ``has`` whose sum line contains ``text``, and tag it.
+
+    JupyterLab 4 virtualizes cells that are off screen, which defeats layout-based
+    locators: find the widget by its text and drive it with the events its own
+    handlers listen to. (The output area is re-rendered while cells execute.)
+    """
+    find = (f"[...document.querySelectorAll('.ck-stepper')].find(w => w.querySelector({has!r}) "
+            f"&& w.querySelector('.ck-sum').textContent.includes({text!r}))")
+    page.wait_for_function(f"() => {find} !== undefined", timeout=90000)
     page.evaluate(f"() => {{ const w = {find}; w.scrollIntoView(); w.setAttribute('data-live-test', '1'); }}")
-    sum_text = "() => document.querySelector('[data-live-test] .ck-sum').textContent"
+
+
+SUM = "() => document.querySelector('[data-live-test] .ck-sum').textContent"
+
+
+def test_window_stepper_live_in_jupyterlab(lab, recorder):
+    page = _run_all(recorder, lab, "01_one_window")
+    _mark_widget(page, ".ck-out", "= 37")
     page.evaluate("() => document.querySelector('[data-live-test] .ck-next').click()")
-    page.wait_for_function(f"() => ({sum_text})().endsWith('= 47')", timeout=10000)
+    page.wait_for_function(f"() => ({SUM})().endsWith('= 47')", timeout=10000)
     page.evaluate("""() => { const s = document.querySelector('[data-live-test] .ck-padding');
                              s.value = '1'; s.dispatchEvent(new Event('change')); }""")
     page.wait_for_function("() => document.querySelectorAll('[data-live-test] table.ck-out tr').length === 4",
                            timeout=10000)
-    assert page.evaluate(sum_text).endswith("= 4")
+    assert page.evaluate(SUM).endswith("= 4")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.locator("[data-live-test]").screenshot(path=str(ARTIFACTS / "live__01_one_window_stepper.png"))
+    assert not recorder.real_page_errors(), recorder.real_page_errors()
+
+
+@pytest.mark.parametrize("notebook, has, first, after_next", [
+    ("03_sparse_matrix", ".ck-m", "y*[0] = row 0 of W* · x* = 1·1 + 2·2 + 3·4 + 4·5 = 37", "y*[1] = "),
+    ("04_backprop", ".ck-pad", "dL/dx0 = w0·dy0 = 0.5·1 = 0.5", "dL/dx1 = "),
+    ("05_im2col", ".ck-cols", "im2col: window 0 becomes column 0", "im2col: window 1 becomes column 1"),
+])
+def test_other_widgets_live_in_jupyterlab(lab, recorder, notebook, has, first, after_next):
+    """Each widget renders from a running kernel and steps, as in the static book."""
+    page = _run_all(recorder, lab, notebook)
+    _mark_widget(page, has, first)
+    page.evaluate("() => document.querySelector('[data-live-test] .ck-next').click()")
+    page.wait_for_function(f"() => ({SUM})().startsWith({after_next!r})", timeout=10000)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.locator("[data-live-test]").screenshot(path=str(ARTIFACTS / f"live__{notebook}.png"))
     assert not recorder.real_page_errors(), recorder.real_page_errors()
