@@ -1,4 +1,5 @@
 """The widgets in JupyterLab with a running kernel (the live side of the same front end)."""
+import shutil
 import socket
 import subprocess
 import sys
@@ -14,12 +15,15 @@ TOKEN = "convkit-test"
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
+    # Serve a copy: JupyterLab writes checkpoints (and autosaves) next to the notebooks it opens.
+    root = tmp_path_factory.mktemp("lab")
+    shutil.copytree(ROOT / "notebooks", root / "notebooks")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={ROOT}", "--ServerApp.open_browser=False",
+         f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}", "--ServerApp.open_browser=False",
          "--LabApp.news_url=", "--LabServerApp.announcements_url=", "--ServerApp.disable_check_xsrf=True",
          f"--ServerApp.runtime_dir={tmp_path_factory.mktemp('rt')}"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
