@@ -39,22 +39,27 @@ def _torch_reference(x, w, b, stride, padding, dout):
 
 
 @contextlib.contextmanager
-def fast_path(kernels=None, block_bytes=None):
-    """Run the fast path with other im2col/col2im kernels, or smaller blocks of images."""
-    saved = _kernels.KERNELS, fast.BLOCK_BYTES
+def fast_path(kernels=None, block_bytes=None, split=False):
+    """Run the fast path with other im2col/col2im kernels, smaller blocks, or split over threads.
+
+    Test shapes are small: without ``split`` the fast path runs them in one
+    thread, and without a small ``block_bytes`` each in one block.
+    """
+    saved = _kernels.KERNELS, fast.BLOCK_BYTES, fast.MIN_SPLIT_MACS
     _kernels.KERNELS = kernels or saved[0]
     fast.BLOCK_BYTES = block_bytes or saved[1]
+    fast.MIN_SPLIT_MACS = 0 if split else saved[2]
     try:
         yield
     finally:
-        _kernels.KERNELS, fast.BLOCK_BYTES = saved
+        _kernels.KERNELS, fast.BLOCK_BYTES, fast.MIN_SPLIT_MACS = saved
 
 
-# Every method, plus the fast path with the numpy kernels (if numba's are the default)
-# and with one image per block (small test images otherwise all fit in one block).
-VARIANTS = [(m, {}) for m in ck.METHODS] + [("fast", {"block_bytes": 1})]
+# Every method, plus the fast path split over two threads, with one image per block,
+# and with the numpy kernels (if numba's are the default).
+VARIANTS = [(m, {}) for m in ck.METHODS] + [("fast", {"split": True, "block_bytes": 1})]
 if _kernels.KERNELS is not _kernels.NUMPY:
-    VARIANTS.append(("fast", {"kernels": _kernels.NUMPY}))
+    VARIANTS.append(("fast", {"kernels": _kernels.NUMPY, "split": True}))
 
 
 def _close(got, want, dtype):
@@ -134,8 +139,9 @@ def test_conv_matrix_matches_single_channel_conv(geom, seed):
     np.testing.assert_allclose(m.T @ dy.ravel(), dx.ravel(), atol=1e-12)
 
 
-@pytest.mark.parametrize("setting", [{}, {"block_bytes": 1}, {"block_bytes": 3 * 2 * 9 * 36 * 8}, {"kernels": _kernels.NUMPY}],
-                         ids=["default", "one-image-blocks", "three-image-blocks", "numpy-kernels"])
+@pytest.mark.parametrize("setting", [{}, {"split": True}, {"split": True, "block_bytes": 1},
+                                     {"split": True, "block_bytes": 3 * 2 * 9 * 36 * 8}, {"kernels": _kernels.NUMPY}],
+                         ids=["default", "two-threads", "one-image-blocks", "three-image-blocks", "numpy-kernels"])
 def test_fast_layer_reuses_its_buffers_across_shapes(setting):
     """The fast path keeps scratch buffers between calls; changing shapes or blocks must not leak them."""
     rng = np.random.default_rng(5)

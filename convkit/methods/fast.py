@@ -19,8 +19,8 @@ does well (``benchmarks/conv_speed.py`` measures it):
 * **Compiled im2col/col2im** when numba is installed (:mod:`._kernels`), else
   Chapter 5's strided-slice code. numpy's slices walk rows of only Wout
   numbers, and their per-row overhead dominates at these sizes.
-* **Two threads.** With two or more cores the batch is split in two halves that
-  run side by side, each with a single-threaded BLAS (threadpoolctl, if
+* **Two threads.** With two or more cores a large enough batch is split in two
+  halves that run side by side, each with a single-threaded BLAS (threadpoolctl, if
   installed): the copies then run in parallel too, and BLAS's own worker
   threads do not compete with them. The BLAS limit is process-wide while a
   call runs.
@@ -49,6 +49,9 @@ except ImportError:  # runs in one thread without it
 BLOCK_BYTES = 2**21
 #: Threads the batch is split over (1 = no splitting).
 WORKERS = 2 if (os.cpu_count() or 1) >= 2 and ThreadpoolController is not None else 1
+#: Smaller convolutions (multiply-adds of the forward) run in one thread, where BLAS
+#: uses its own threads: below ~2**25 that was faster here (2-3x for a few MFLOP).
+MIN_SPLIT_MACS = 2**25
 
 _pool = None
 _blas = None
@@ -72,7 +75,8 @@ def _parallel(fn, parts):
 
 def _split(g, ws):
     """Batch ranges and a workspace for each thread."""
-    k = min(WORKERS, g.n)
+    macs = g.n * g.k * g.c * g.fh * g.fw * g.ho * g.wo
+    k = min(WORKERS, g.n) if macs >= MIN_SPLIT_MACS else 1
     bounds = [g.n * i // k for i in range(k + 1)]
     if ws is None:
         spaces = [None] * k
