@@ -15,9 +15,7 @@ Run: ``python benchmarks/conv_speed.py [--repeats 15] [--quick]``
 * Each block starts after a 0.3 s pause. OpenBLAS's and PyTorch's worker
   threads keep spinning for up to ~0.1 s (OpenBLAS) and 0.2 s (OpenMP) after a
   multi-threaded call, taking a core from whatever runs next; without the
-  pause each contestant would pay for the previous one's idle threads. (The
-  same happens in a real program that mixes them: the fast path's two threads
-  run ~20-50% slower right after a multi-threaded BLAS call.)
+  pause each contestant could pay for the previous one's idle threads.
 """
 from __future__ import annotations
 
