@@ -112,6 +112,7 @@ def _nb_im2col(x, fh, fw, sh, sw, ph, pw, ho, wo, cols):
                             cf[np.uintp(d + q)] = 0
 
 
+# col2im walks the very loops of im2col and adds where im2col copies: its adjoint, line for line.
 def _nb_col2im(cols, fh, fw, sh, sw, ph, pw, ho, wo, dx):
     m, C, H, W = dx.shape
     cf, df = cols.reshape(-1), dx.reshape(-1)
