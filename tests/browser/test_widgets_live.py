@@ -1,4 +1,5 @@
 """The widgets in JupyterLab with a running kernel (the live side of the same front end)."""
+import os
 import shutil
 import socket
 import subprocess
@@ -18,6 +19,11 @@ def lab(tmp_path_factory):
     # Serve a copy: JupyterLab writes checkpoints (and autosaves) next to the notebooks it opens.
     root = tmp_path_factory.mktemp("lab")
     shutil.copytree(ROOT / "notebooks", root / "notebooks")
+    # User settings of its own: no "get notified about Jupyter news?" toast over the widgets.
+    settings = tmp_path_factory.mktemp("settings")
+    (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
+    (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
+        '{"fetchNews": "false"}')
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -26,6 +32,7 @@ def lab(tmp_path_factory):
          f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}", "--ServerApp.open_browser=False",
          "--LabApp.news_url=", "--LabServerApp.announcements_url=", "--ServerApp.disable_check_xsrf=True",
          f"--ServerApp.runtime_dir={tmp_path_factory.mktemp('rt')}"],
+        env={**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(settings)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     for _ in range(120):
