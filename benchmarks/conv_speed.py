@@ -41,11 +41,8 @@ SLOW = {"loops": "Python loops: ~300 ns per multiply-add", "matrix": "dense W* h
 
 def _with_numpy_kernels(fn):
     def run():
-        saved, _kernels.KERNELS = _kernels.KERNELS, _kernels.NUMPY
-        try:
+        with _kernels.using(_kernels.NUMPY):
             return fn()
-        finally:
-            _kernels.KERNELS = saved
     return run
 
 

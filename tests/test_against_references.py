@@ -45,14 +45,14 @@ def fast_path(kernels=None, block_bytes=None, split=False):
     Test shapes are small: without ``split`` the fast path runs them in one
     thread, and without a small ``block_bytes`` each in one block.
     """
-    saved = _kernels.KERNELS, fast.BLOCK_BYTES, fast.MIN_SPLIT_MACS
-    _kernels.KERNELS = kernels or saved[0]
-    fast.BLOCK_BYTES = block_bytes or saved[1]
-    fast.MIN_SPLIT_MACS = 0 if split else saved[2]
+    saved = fast.BLOCK_BYTES, fast.MIN_SPLIT_MACS
+    fast.BLOCK_BYTES = block_bytes or saved[0]
+    fast.MIN_SPLIT_MACS = 0 if split else saved[1]
     try:
-        yield
+        with _kernels.using(kernels or _kernels.KERNELS):
+            yield
     finally:
-        _kernels.KERNELS, fast.BLOCK_BYTES, fast.MIN_SPLIT_MACS = saved
+        fast.BLOCK_BYTES, fast.MIN_SPLIT_MACS = saved
 
 
 # Every method, plus the fast path split over two threads, with one image per block,

@@ -27,6 +27,7 @@ output, with no transpose.
 """
 from __future__ import annotations
 
+import contextlib
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -159,3 +160,14 @@ else:
 
 #: The kernels the fast path uses.
 KERNELS = NUMBA or NUMPY
+
+
+@contextlib.contextmanager
+def using(kernels):
+    """Let the fast path use ``kernels`` (e.g. :data:`NUMPY`) inside a ``with`` block: for tests and benchmarks."""
+    global KERNELS
+    saved, KERNELS = KERNELS, kernels
+    try:
+        yield
+    finally:
+        KERNELS = saved
