@@ -1,6 +1,7 @@
 """A local server for the built book and a Chromium that may talk to nothing else."""
 import functools
 import http.server
+import json
 import os
 import threading
 from pathlib import Path
@@ -12,8 +13,17 @@ ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "book" / "_build" / "html"
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-# Known and harmless: sphinx-book-theme declares THEBE_JS_URL in two inline scripts.
-HARMLESS_PAGE_ERRORS = ["Identifier 'THEBE_JS_URL' has already been declared"]
+
+# How a reader sees the book. "dark" is the browser's (prefers-color-scheme) dark, with the theme left on
+# "auto"; "dark-toggle" is a light browser whose reader picked dark with the theme's own colour-mode
+# button, which stores exactly this (test_book_pages.py checks that the button does).
+SCHEMES = {
+    "light": {"color_scheme": "light", "stored": {}},
+    "dark": {"color_scheme": "dark", "stored": {}},
+    "dark-toggle": {"color_scheme": "light", "stored": {"mode": "dark", "theme": "dark"}},
+}
+PHONE = {"width": 390, "height": 844}
+DESK = {"width": 1280, "height": 900}
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -46,11 +56,22 @@ def browser():
 
 
 class PageRecorder:
-    """Opens pages with every non-local request blocked and remembered."""
+    """Opens pages with every non-local request blocked, and keeps every error a page reports.
 
-    def __init__(self, browser, width=1280, height=900):
-        self.context = browser.new_context(viewport={"width": width, "height": height})
-        self.blocked, self.http_errors, self.page_errors = [], [], []
+    Errors are uncaught exceptions in the page (``page_errors``) and console messages of type
+    error (``console_errors``: failed resource loads, ``console.error`` calls). None is harmless:
+    tests assert that ``errors()`` is empty.
+    """
+
+    def __init__(self, browser, width=1280, height=900, scheme="light"):
+        self.scheme = scheme
+        self.context = browser.new_context(viewport={"width": width, "height": height},
+                                           color_scheme=SCHEMES[scheme]["color_scheme"])
+        stored = SCHEMES[scheme]["stored"]
+        if stored:
+            self.context.add_init_script(
+                "".join(f"localStorage.setItem({json.dumps(k)}, {json.dumps(v)});" for k, v in stored.items()))
+        self.blocked, self.http_errors, self.page_errors, self.console_errors = [], [], [], []
         self.context.route("**/*", self._route)
 
     def _route(self, route):
@@ -64,13 +85,25 @@ class PageRecorder:
     def open(self, url):
         page = self.context.new_page()
         page.on("pageerror", lambda exc: self.page_errors.append(f"{url}: {exc}"))
+        page.on("console", lambda msg: msg.type == "error" and self.console_errors.append(
+            f"{url}: console.error: {msg.text} ({msg.location.get('url', '')})"))
         page.on("response", lambda r: r.status >= 400 and self.http_errors.append(f"{r.status} {r.url}"))
         page.goto(url, wait_until="networkidle")
         page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
         return page
 
+    def errors(self):
+        """Every page error and console error so far."""
+        return self.page_errors + self.console_errors
+
     def real_page_errors(self):
-        return [e for e in self.page_errors if not any(h in e for h in HARMLESS_PAGE_ERRORS)]
+        """Every uncaught page error (kept for the live JupyterLab tests; nothing is filtered out)."""
+        return list(self.page_errors)
+
+    def assert_clean(self):
+        assert not self.blocked, f"requests to other hosts: {self.blocked}"
+        assert not self.http_errors, f"HTTP errors: {self.http_errors}"
+        assert not self.errors(), "page or console errors:\n" + "\n".join(self.errors())
 
 
 @pytest.fixture

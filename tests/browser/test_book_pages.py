@@ -1,16 +1,23 @@
 """Every page of the built book, opened in Chromium with no network but 127.0.0.1.
 
-Fails on: a request to another host, an HTTP error, an uncaught page error,
-math left untypeset, a broken image or one without alt text, a traceback or
-error output, a dead internal link or anchor, and serious or critical axe-core
-violations. Saves a screenshot of every page in artifacts/screenshots/.
+Each page is opened four ways: at 1280 px (desk) and 390 px (phone) wide, in the light and the dark
+colour scheme (the browser's dark on the desk, the theme's own dark toggle on the phone). Each time it
+fails on: a request to another host, an HTTP error, an uncaught page error or a console error (no
+allow-list), a page that is not in the scheme it was opened in, math left untypeset, a broken image
+or one without alt text, a traceback or error output, a dead internal link or anchor, a serious or
+critical axe-core violation (checked after every widget has rendered), anything wider than the
+screen outside a scroll container, content cut off by an element that hides its overflow, a figure
+whose text is drawn smaller than the body's small print (unless it links to its full-size image,
+whose text is not), and any number of visible search boxes but one. Saves a full-page screenshot of
+every page and view in artifacts/screenshots/.
 """
-from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlparse
 
 import pytest
+from PIL import Image
 
-from conftest import ARTIFACTS, ROOT, SITE
+from conftest import ARTIFACTS, DESK, PHONE, ROOT, SITE, PageRecorder
+from convkit.figures import MIN_FONT_PT
 
 PAGES = sorted(
     p.relative_to(SITE).as_posix()
@@ -18,6 +25,14 @@ PAGES = sorted(
     if not p.relative_to(SITE).as_posix().startswith(("_static", "_sources", "_images", "jupyter_execute"))
 ) if SITE.exists() else []
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# Four ways to read the book: both widths, both schemes, and both ways of asking for dark.
+VIEWS = {
+    "desk-light": (DESK, "light"),
+    "desk-dark": (DESK, "dark"),
+    "phone-light": (PHONE, "light"),
+    "phone-dark": (PHONE, "dark-toggle"),
+}
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 CHECKS_JS = """() => {
   const untypeset = [...document.querySelectorAll('span.math, div.math')]
@@ -31,7 +46,76 @@ CHECKS_JS = """() => {
   const body = document.body.innerText;
   const links = [...document.querySelectorAll('a[href]')].map(a => a.href);
   return {untypeset, broken, noAlt, errorOutputs, traceback: body.includes('Traceback (most recent call last)'),
-          links, mathCount: document.querySelectorAll('mjx-container').length};
+          links, mathCount: document.querySelectorAll('mjx-container').length,
+          theme: document.documentElement.dataset.theme};
+}"""
+
+# What a reader on this screen would find cut off, too small or doubled.
+LAYOUT_JS = """() => {
+  const vw = document.documentElement.clientWidth;
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+      + [...el.classList].slice(0, 2).map(c => '.' + c).join('');
+  // Visually hidden on purpose (screen-reader copies such as MathJax's assistive MathML): clipped away.
+  const srOnly = (el) => { for (let a = el; a; a = a.parentElement) { const s = getComputedStyle(a);
+      if (s.clip !== 'auto' || s.clipPath !== 'none') return true; } return false; };
+  const shown = (el) => { const r = el.getBoundingClientRect(), s = getComputedStyle(el);
+      return r.width > 1 && r.height > 1 && s.visibility !== 'hidden' && !srOnly(el); };
+  // How far the visible content inside el reaches (text and leaf elements, screen-reader copies left out).
+  const contentBox = (el) => {
+    let left = Infinity, right = -Infinity;
+    const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let t = walk.nextNode(); t; t = walk.nextNode()) {
+      if (!t.textContent.trim() || !shown(t.parentElement)) continue;
+      const range = document.createRange();
+      range.selectNodeContents(t);
+      for (const r of range.getClientRects()) { left = Math.min(left, r.left); right = Math.max(right, r.right); }
+    }
+    for (const leaf of el.querySelectorAll('img, svg, canvas, video, input, select, button, textarea')) {
+      if (!shown(leaf)) continue;
+      const r = leaf.getBoundingClientRect();
+      left = Math.min(left, r.left); right = Math.max(right, r.right);
+    }
+    return {left, right};
+  };
+  const wide = [], clipped = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    const hides = ['hidden', 'clip'].includes(getComputedStyle(el).overflowX) && el.scrollWidth > el.clientWidth + 1;
+    const outside = r.right > vw + 1 || r.left < -1;
+    if ((!hides && !outside) || !shown(el)) continue;
+    if (hides) {  // content cut off at this element's edge
+      const c = contentBox(el);
+      if (c.right > r.right + 1 || c.left < r.left - 1)
+        clipped.push(`${name(el)}: content from x ${Math.round(c.left)} to ${Math.round(c.right)} shown `
+                     + `from ${Math.round(r.left)} to ${Math.round(r.right)}: "${el.textContent.trim().slice(0, 40)}"`);
+    }
+    if (outside) {
+      // Fine inside a horizontal scroll container that itself fits the screen.
+      let box = el.parentElement;
+      while (box && !['auto', 'scroll'].includes(getComputedStyle(box).overflowX)) box = box.parentElement;
+      const b = box && box.getBoundingClientRect();
+      if (!b || b.right > vw + 1 || b.left < -1)
+        wide.push(`${name(el)}: x ${Math.round(r.left)} to ${Math.round(r.right)} on a ${vw} px screen`);
+    }
+  }
+  const inert = (el) => { const modal = document.querySelector('dialog[open]');
+      return modal && !modal.contains(el); };
+  const searches = [...document.querySelectorAll('form.bd-search, .search-button-field, .search-button, input[type=search]')]
+      .filter(el => shown(el) && !inert(el) && !el.parentElement.closest('form.bd-search, .search-button-field, .search-button'))
+      .filter(el => { const r = el.getBoundingClientRect(); return r.right > 0 && r.left < vw && r.bottom > 0; })
+      .map(name);
+  const small = document.createElement('small');
+  small.textContent = 'x';
+  (document.querySelector('article') || document.body).appendChild(small);
+  const smallPx = parseFloat(getComputedStyle(small).fontSize);
+  small.remove();
+  const figures = [...document.querySelectorAll('article img')].filter(shown).map(img => {
+    const s = getComputedStyle(img);
+    const link = img.closest('a[href]');
+    return {src: img.src, natural: img.naturalWidth, shown: img.clientWidth - parseFloat(s.paddingLeft)
+            - parseFloat(s.paddingRight), link: link ? link.href : null};
+  });
+  return {vw, scrollWidth: document.documentElement.scrollWidth, wide, clipped, searches, smallPx, figures};
 }"""
 
 
@@ -39,17 +123,62 @@ def test_pages_were_found():
     assert "intro.html" in PAGES and len([p for p in PAGES if p.startswith("notebooks/")]) == 5, PAGES
 
 
+def _png_dpi(url, site_url):
+    path = SITE / urlparse(url).path.lstrip("/")
+    dpi = Image.open(path).info.get("dpi")
+    assert dpi, f"{path.name} does not say its resolution (pHYs)"
+    return dpi[0]
+
+
+def _small_figures(layout, site_url):
+    """Figures whose smallest text is drawn below the small print size, with no full-size link that fixes it."""
+    bad = []
+    for fig in layout["figures"]:
+        px_per_pt = _png_dpi(fig["src"], site_url) / 72  # image pixels per point of figure text
+        shown_px = MIN_FONT_PT * px_per_pt * fig["shown"] / fig["natural"]
+        full_px = MIN_FONT_PT * px_per_pt
+        if shown_px >= layout["smallPx"] - 0.05:
+            continue
+        if fig["link"] == fig["src"] and full_px >= layout["smallPx"] - 0.05:
+            continue
+        bad.append(f"{fig['src'].rsplit('/', 1)[-1][:12]}: text {shown_px:.1f} px on screen "
+                   f"({full_px:.1f} px full size, link {fig['link']}); small print is {layout['smallPx']} px")
+    return bad
+
+
+def wait_for_widgets(page, page_path):
+    """Wait until every widget saved in the page has rendered (axe must see them)."""
+    expected = (SITE / page_path).read_text(encoding="utf-8").count(WIDGET_VIEW)
+    if expected:
+        page.wait_for_function(
+            f"() => [...document.querySelectorAll('.widget-subarea')].filter(w => w.innerText.trim()).length >= {expected}",
+            timeout=20000)
+    return expected
+
+
+@pytest.mark.parametrize("view", VIEWS)
 @pytest.mark.parametrize("page_path", PAGES)
-def test_page(page_path, site_url, recorder):
+def test_page(page_path, view, site_url, browser):
+    viewport, scheme = VIEWS[view]
+    recorder = PageRecorder(browser, scheme=scheme, **viewport)
+    try:
+        _check_page(recorder, page_path, view, site_url)
+    finally:
+        recorder.context.close()
+
+
+def _check_page(recorder, page_path, view, site_url):
     url = f"{site_url}/{page_path}"
     page = recorder.open(url)
+    wait_for_widgets(page, page_path)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / (page_path.replace("/", "__").replace(".html", ".png"))), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"{page_path.replace('/', '__').replace('.html', '')}__{view}.jpg"),
+                    full_page=True, type="jpeg", quality=80)  # JPEG: a 1280 px chapter encodes 2x faster
     found = page.evaluate(CHECKS_JS)
+    layout = page.evaluate(LAYOUT_JS)
 
-    assert not recorder.blocked, f"requests to other hosts: {recorder.blocked}"
-    assert not recorder.http_errors, f"HTTP errors: {recorder.http_errors}"
-    assert not recorder.real_page_errors(), f"page errors: {recorder.real_page_errors()}"
+    recorder.assert_clean()
+    assert found["theme"] == ("dark" if "dark" in view else "light"), f"opened {view}, got the {found['theme']} theme"
     assert not found["untypeset"], f"math not typeset: {found['untypeset']}"
     assert not found["broken"], f"broken images: {found['broken']}"
     assert not found["noAlt"], f"images without alt text: {found['noAlt']}"
@@ -72,8 +201,46 @@ def test_page(page_path, site_url, recorder):
             dead.append(link)
     assert not dead, f"dead internal links: {dead}"
 
+    # The screen: nothing sideways, nothing cut off, figures legible, one search box.
+    assert layout["scrollWidth"] <= layout["vw"], f"the page scrolls sideways: {layout['scrollWidth']} px"
+    assert not layout["wide"], "wider than the screen, outside any scroll container:\n" + "\n".join(layout["wide"])
+    assert not layout["clipped"], "content cut off:\n" + "\n".join(layout["clipped"])
+    assert not _small_figures(layout, site_url), "\n".join(_small_figures(layout, site_url))
+    assert len(layout["searches"]) == 1, f"visible search boxes: {layout['searches']}"
+
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     bad = [f"{v['id']} ({v['impact']}): {v['help']} - {[n['target'] for n in v['nodes']][:3]}"
            for v in result["violations"] if v["impact"] in ("serious", "critical")]
     assert not bad, "axe-core violations:\n" + "\n".join(bad)
+    recorder.assert_clean()  # nothing went wrong while the checks ran either
+
+
+def test_the_theme_toggle_stores_what_the_dark_toggle_view_sets(site_url, browser):
+    """The "phone-dark" view presets what the theme's colour-mode button stores: check the button."""
+    from conftest import SCHEMES
+
+    rec = PageRecorder(browser, scheme="light", **PHONE)
+    page = rec.open(f"{site_url}/intro.html")
+    assert page.evaluate("document.documentElement.dataset.theme") == "light"
+    page.locator("button.theme-switch-button:visible").first.click()
+    stored = page.evaluate("() => ({mode: localStorage.getItem('mode'), theme: localStorage.getItem('theme')})")
+    assert stored == SCHEMES["dark-toggle"]["stored"]
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    rec.assert_clean()
+    rec.context.close()
+
+
+@pytest.mark.parametrize("toggle, opens", [("primary", "1. One window at a time"), ("secondary", "Contents")])
+def test_phone_menus_open(site_url, browser, toggle, opens):
+    """At 390 px the header's two menu buttons open the book's navigation and the page's contents."""
+    rec = PageRecorder(browser, **PHONE)
+    page = rec.open(f"{site_url}/notebooks/02_shapes.html")
+    page.locator(f"button.{toggle}-toggle:visible").click()
+    dialog = page.locator(f"dialog#pst-{toggle}-sidebar-modal")
+    dialog.wait_for(state="visible", timeout=5000)
+    assert dialog.get_by_text(opens, exact=False).first.is_visible()
+    page.keyboard.press("Escape")
+    dialog.wait_for(state="hidden", timeout=5000)
+    rec.assert_clean()
+    rec.context.close()
