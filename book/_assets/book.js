@@ -1,4 +1,4 @@
-// Small accessibility fixes to the theme, loaded on every page.
+// The book's own fixes to the theme, loaded on every page.
 (() => {
   // Icons inside a labelled button or link are decoration: the label names the control.
   // Font Awesome turns <i> into <svg role="img"><title>Light</title>... after load; screen
@@ -19,9 +19,46 @@
       }
     });
   };
+
+  // The theme renders each sidebar button twice (page header and article header) and wires up only
+  // the first, which is hidden: on a phone the menu button did nothing
+  // (pydata/pydata-sphinx-theme#2451). The visible copies press the wired one.
+  const wireSidebarButtons = () => {
+    for (const kind of ["primary", "secondary"]) {
+      const [wired, ...copies] = document.querySelectorAll(`button.${kind}-toggle`);
+      copies.forEach((button) => button.addEventListener("click", (event) => {
+        event.preventDefault();
+        event.stopPropagation();
+        wired.click();
+      }));
+    }
+  };
+
+  // Each figure opens full size with a tap, and scrolls sideways rather than shrink its text below
+  // legible; a figure wider than the screen says so.
+  const figures = () => {
+    document.querySelectorAll(".cell_output img").forEach((img) => {
+      if (img.closest("a")) return;
+      const link = document.createElement("a");
+      link.className = "ck-figure";
+      link.href = img.getAttribute("src");
+      link.title = "Open the figure full size";
+      img.replaceWith(link);
+      link.appendChild(img);
+      const hint = document.createElement("p");
+      hint.className = "ck-figure-hint";
+      hint.textContent = "Wider than the screen: swipe it sideways, or tap it to open it full size.";
+      hint.hidden = true;
+      link.after(hint);
+      new ResizeObserver(() => { hint.hidden = link.scrollWidth <= link.clientWidth + 1; }).observe(link);
+    });
+  };
+
   const start = () => {
     quietIcons(document);
     new MutationObserver(() => quietIcons(document)).observe(document.body, { childList: true, subtree: true });
+    wireSidebarButtons();
+    figures();
   };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
