@@ -50,7 +50,11 @@ class WindowStepper(_Stepper):
     the current window and the output cell it fills, and spells out its
     products and their sum. Controls: previous, next, play/pause, a position
     slider, and stride, padding and kernel size (the page recomputes the
-    geometry and says when it is not valid, with the formula).
+    geometry and says when it is not valid, with the formula). A kernel made
+    smaller keeps the given kernel's top-left weights; a kernel made larger keeps
+    them in the top-left corner and fills each new cell with its place in reading
+    order (1, 2, 3, ...), a stand-in weight: the page outlines those cells and
+    says where their numbers come from.
 
     Parameters
     ----------
@@ -135,6 +139,10 @@ class BackpropStepper(_Stepper):
 
 class Im2colStepper(_Stepper):
     """Watch windows become columns of the im2col matrix, then col2im add them back (Chapter 5).
+
+    When col2im has added the last column, the page outlines one pixel and spells
+    out what the reader sees there: x times the number of windows covering it
+    (convkit's ``back``), not x.
 
     Parameters
     ----------

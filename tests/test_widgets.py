@@ -59,3 +59,15 @@ def test_im2col_stepper_sends_columns_and_col2im():
     np.testing.assert_array_equal(w.back, 4 * x)
     with pytest.raises(ck.ConvArgumentError, match="not a whole number"):
         Im2colStepper(x, 3, 3, stride=2)
+
+
+def test_im2col_stepper_col2im_is_x_times_the_window_count():
+    """What the page's final col2im note states, on a geometry where corners lie in fewer windows."""
+    x = np.arange(1, 26).reshape(5, 5)
+    w = Im2colStepper(x, 3, 3, stride=1, padding=0)
+    cover = np.zeros((5, 5), int)
+    for i in range(3):
+        for j in range(3):
+            cover[i : i + 3, j : j + 3] += 1  # the window at (i, j), counted by hand
+    np.testing.assert_array_equal(w.back, x * cover)
+    assert cover[0, 0] == 1 and cover[2, 2] == 9

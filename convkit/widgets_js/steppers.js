@@ -2,8 +2,11 @@
 // runs here, in the page, so the widgets work in a live notebook and in the static book
 // (no kernel, no network) alike. One module, one renderer per widget kind.
 
+// Every widget is a light card with its own colours, readable on any page: the book's light and
+// dark themes (the dark one frames outputs in a light panel) and JupyterLab's dark theme alike.
 const STYLE = `
-      .ck-stepper { font: 14px/1.4 system-ui, sans-serif; max-width: 100%; overflow-x: auto; }
+      .ck-stepper { font: 14px/1.4 system-ui, sans-serif; max-width: 100%; overflow-x: auto; box-sizing: border-box;
+                    color-scheme: light; color: #1b1b1b; background: #fff; padding: 6px; border-radius: 4px; }
       .ck-stepper .ck-row { display: flex; flex-wrap: wrap; gap: 14px; align-items: flex-start; min-height: 2.2em; }
       .ck-stepper table { border-collapse: collapse; margin-top: 4px; }
       .ck-stepper td { width: 2.1em; height: 2.1em; text-align: center; border: 1px solid #777;
@@ -12,18 +15,23 @@ const STYLE = `
       .ck-stepper td.win { background: #f5c86a; outline: 3px solid #000; outline-offset: -3px; font-weight: bold; }
       .ck-stepper td.cur { background: #f5c86a; outline: 3px solid #000; outline-offset: -3px; font-weight: bold; }
       .ck-stepper td.ker { background: #bfe3f6; }
+      .ck-stepper td.ker.added { background: #e4f3fb; font-style: italic; outline: 2px dashed #0072B2; outline-offset: -4px; }
+      .ck-stepper td.ex { box-shadow: inset 0 0 0 6px #0072B2; font-weight: bold; }
       .ck-stepper button, .ck-stepper select, .ck-stepper input { font: inherit; min-height: 2em; }
+      .ck-stepper label { display: inline-flex; align-items: center; gap: 0.3em; }
       .ck-stepper :focus-visible { outline: 3px solid #0072B2; outline-offset: 2px; }
       .ck-stepper .ck-sum { min-height: 3em; font-family: ui-monospace, monospace; }
       .ck-stepper .ck-error { color: #000; background: #fff3cd; border-left: 4px solid #D55E00; padding: 4px 8px; }
       .ck-stepper figure { margin: 0; }
-      .ck-stepper figcaption { font-weight: bold; }
+      .ck-stepper figcaption { font-weight: bold; color: inherit; }
       .ck-stepper td.hit { background: #f5c86a; outline: 3px solid #000; outline-offset: -3px; font-weight: bold; }
       .ck-stepper td.dim { color: #555; font-style: italic; background: #f4f4f4; }
       .ck-stepper td.nz { background: #bfe3f6; }
       .ck-stepper tr.row-cur td { border-top: 3px dashed #D55E00; border-bottom: 3px dashed #D55E00; }
       .ck-stepper td.new { background: #f5c86a; outline: 3px solid #000; outline-offset: -3px; }
       .ck-stepper .ck-note { margin: 4px 0; }
+      .ck-stepper .ck-knote { margin: 4px 0; }
+      .ck-stepper .ck-knote:empty { display: none; }
 `;
 
 function addStyle(el) {
@@ -108,6 +116,7 @@ function renderWindows({ model, el }) {
       <figure><figcaption>Kernel</figcaption><table class="ck-k"></table></figure>
       <figure><figcaption class="ck-out-cap">Output</figcaption><table class="ck-out"></table></figure>
     </div>
+    <p class="ck-knote" aria-live="polite"></p>
     <p class="ck-sum" aria-live="polite"></p>`;
   el.appendChild(root);
   addStyle(el);
@@ -124,11 +133,25 @@ function renderWindows({ model, el }) {
   fill($(".ck-fw"), 1, Math.min(4, W + 4));
   let timer = null;
 
+  const KH = k0.length, KW = k0[0].length;
+  const given = (a, b) => a < KH && b < KW;
   const kernel = () => {
     const fh = model.get("kernel_h"), fw = model.get("kernel_w");
-    // The given kernel where it has entries; beyond it, 1, 2, 3, ... so every size is defined.
+    // The given kernel where it has entries; a new cell holds its place in reading order (1, 2, 3,
+    // ...) as a stand-in weight, so every size is defined. kernelNote() says so on screen.
     return Array.from({ length: fh }, (_, a) => Array.from({ length: fw }, (_, b) =>
-      (a < k0.length && b < k0[0].length) ? k0[a][b] : a * fw + b + 1));
+      (given(a, b) ? k0[a][b] : a * fw + b + 1)));
+  };
+  // Where the kernel's numbers come from, when it is not the one the widget was given.
+  const kernelNote = (fh, fw) => {
+    const parts = [];
+    if (fh < KH || fw < KW) parts.push(`the given ${KH}×${KW} kernel cut to its top-left ${Math.min(fh, KH)}×${Math.min(fw, KW)}`);
+    else if (fh > KH || fw > KW) parts.push(`the given ${KH}×${KW} kernel in the top-left corner`);
+    if (fh > KH || fw > KW) {
+      parts.push(`each new cell (dashed) holds its place in reading order, 1 to ${fh * fw}: a stand-in `
+        + "weight, not part of the given kernel");
+    }
+    return parts.length ? `Kernel ${fh}×${fw}: ${parts.join("; ")}.` : "";
   };
   const geometry = () => {
     const s = model.get("stride"), p = model.get("padding");
@@ -149,7 +172,8 @@ function renderWindows({ model, el }) {
     }));
     const isPad = (r, c) => r < g.p || r >= hp - g.p || c < g.p || c >= wp - g.p;
     $(".ck-in-cap").textContent = g.p ? `Input, padded to ${hp}×${wp}` : `Input ${H}×${W}`;
-    grid($(".ck-k"), g.k, () => "ker");
+    grid($(".ck-k"), g.k, (a, b) => (given(a, b) ? "ker" : "ker added"));
+    $(".ck-knote").textContent = kernelNote(g.fh, g.fw);
     const valid = g.ho.ok && g.wo.ok;
     for (const sel of [".ck-prev", ".ck-next", ".ck-play", ".ck-slider"]) $(sel).disabled = !valid;
     if (!valid) {
@@ -340,6 +364,29 @@ function renderIm2col({ model, el }) {
   const xp = Array.from({ length: hp }, (_, r) => Array.from({ length: wp }, (_, c) =>
     (r >= p && r < p + H && c >= p && c < p + W ? x[r - p][c - p] : 0)));
   const isPad = (r, c) => r < p || r >= hp - p || c < p || c >= wp - p;
+  // How many windows cover each cell of the padded input.
+  const cover = Array.from({ length: hp }, () => Array(wp).fill(0));
+  for (let c = 0; c < count; c++) {
+    const a0 = Math.floor(c / wo) * s, b0 = (c % wo) * s;
+    for (let a = 0; a < fh; a++) for (let b = 0; b < fw; b++) cover[a0 + a][b0 + b] += 1;
+  }
+  // The pixel the final note points at: most windows, then the largest |x| (so the product shows).
+  let ex = [0, 0];
+  for (let r = 0; r < H; r++) for (let c = 0; c < W; c++) {
+    const key = (rr, cc) => [cover[rr + p][cc + p], Math.abs(x[rr][cc])];
+    const [n1, v1] = key(r, c), [n0, v0] = key(...ex);
+    if (n1 > n0 || (n1 === n0 && v1 > v0)) ex = [r, c];
+  }
+  const coverCounts = new Set(x.flatMap((row, r) => row.map((_, c) => cover[r + p][c + p])));
+  const doneNote = () => {
+    const [r, c] = ex, n = cover[r + p][c + p];
+    const same = coverCounts.size === 1
+      ? `Here every pixel lies in ${n} windows.`
+      : `Pixels lie in ${[...coverCounts].sort((a, b) => a - b).join(", ")} windows, fewer near the edges.`;
+    return `Done. col2im does not give x back: each pixel now holds x times the number of windows that `
+      + `cover it. The pixel ringed in blue, x[${r}, ${c}] = ${x[r][c]}, lies in ${n} windows, so it shows `
+      + `${n}·${x[r][c]} = ${back[r][c]}. ${same}`;
+  };
   const draw = () => {
     const j = model.get("step"), col2im = model.get("phase") === "col2im";
     const i0 = Math.floor(j / wo) * s, j0 = (j % wo) * s;
@@ -362,13 +409,13 @@ function renderIm2col({ model, el }) {
       }
       for (const row of acc) row.forEach((v, c) => { row[c] = +v.toFixed(6); });
       $(".ck-img-cap").textContent = "col2im: columns added back onto their windows";
-      grid($(".ck-img"), acc, (r, c) => (inWin(r, c) ? "win" : (isPad(r, c) ? "pad" : "")));
+      const done = j === count - 1;
+      const isEx = (r, c) => done && r === ex[0] + p && c === ex[1] + p;
+      grid($(".ck-img"), acc, (r, c) => [inWin(r, c) ? "win" : (isPad(r, c) ? "pad" : ""), isEx(r, c) ? "ex" : ""]
+        .filter(Boolean).join(" "));
       grid($(".ck-cols"), cols, (_, c) => (c === j ? "new" : (c < j ? "" : "dim")));
       $(".ck-sum").textContent = `col2im: column ${j} added onto window ${j}; overlapping windows add up`;
-      const done = j === count - 1;
-      $(".ck-note").textContent = done
-        ? `Done: each pixel is x times the number of windows covering it (top-left ${back[0][0]}), not x itself.`
-        : "";
+      $(".ck-note").textContent = done ? doneNote() : "";
     }
     update(`window ${j}`);
   };

@@ -9,9 +9,7 @@ def stepper(site_url, recorder):
     page = recorder.open(f"{site_url}/{CHAPTER_1}")
     page.wait_for_selector(".ck-stepper table.ck-out td", timeout=15000)
     yield page, page.locator(".ck-stepper").first
-    assert not recorder.blocked, f"requests to other hosts: {recorder.blocked}"
-    assert not recorder.http_errors, f"HTTP errors: {recorder.http_errors}"
-    assert not recorder.real_page_errors(), f"page errors: {recorder.real_page_errors()}"
+    recorder.assert_clean()
 
 
 def window_cells(widget):
@@ -62,9 +60,17 @@ def test_geometry_controls_recompute_the_output(stepper):
     assert out_shape(w) == (4, 4)
     assert w.locator(".ck-in-cap").inner_text() == "Input, padded to 5×5"
     assert w.locator(".ck-sum").inner_text() == "output[0, 0] = 0·1 + 0·2 + 0·3 + 1·4 = 4"
+    assert w.locator(".ck-knote").inner_text() == ""  # the given kernel: nothing to explain
     w.locator(".ck-fh").select_option("3")
     w.locator(".ck-fw").select_option("3")
     assert out_shape(w) == (3, 3)  # (3 - 3 + 2)/1 + 1
+    # A bigger kernel: the given 1 2 / 3 4 stays top-left; the five new cells hold their place in
+    # reading order, are outlined, and the page says where those numbers come from.
+    assert w.locator("table.ck-k td").all_inner_texts() == ["1", "2", "3", "3", "4", "6", "7", "8", "9"]
+    assert w.locator("table.ck-k td.added").all_inner_texts() == ["3", "6", "7", "8", "9"]
+    note = w.locator(".ck-knote").inner_text()
+    assert "given 2×2 kernel in the top-left corner" in note and "place in reading order, 1 to 9" in note, note
+    assert w.locator(".ck-knote").is_visible()
     w.locator(".ck-stride").select_option("2")
     assert out_shape(w) == (2, 2)  # (3 - 3 + 2)/2 + 1
     w.locator(".ck-fh").select_option("2")
@@ -78,6 +84,9 @@ def test_geometry_controls_recompute_the_output(stepper):
     w.locator(".ck-fh").select_option("3")
     w.locator(".ck-fw").select_option("1")
     assert out_shape(w) == (1, 3)  # a non-square 3x1 kernel
+    assert w.locator("table.ck-k td").all_inner_texts() == ["1", "3", "3"]  # column 0 of the given, then row 2
+    note = w.locator(".ck-knote").inner_text()
+    assert "cut to its top-left 2×1" in note and "1 to 3" in note, note
 
 
 def test_play_steps_by_itself_and_pauses(stepper):
@@ -105,7 +114,7 @@ def test_fits_a_phone_screen(site_url, browser, chapter):
         assert box["width"] <= 360, (n, box)
         widget.screenshot(path=str(ARTIFACTS / f"phone__{chapter}__widget{n}.png"))
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    assert not rec.real_page_errors(), rec.real_page_errors()
+    rec.assert_clean()
     rec.context.close()
 
 
@@ -116,8 +125,7 @@ def _open(site_url, recorder, chapter, selector):
 
 
 def _clean(recorder):
-    assert not recorder.blocked and not recorder.http_errors, (recorder.blocked, recorder.http_errors)
-    assert not recorder.real_page_errors(), recorder.real_page_errors()
+    recorder.assert_clean()
 
 
 def test_matrix_explorer(site_url, recorder):
@@ -170,7 +178,12 @@ def test_im2col_stepper_and_col2im(site_url, recorder):
     # After all 25 columns, pixel 5 (row 1, col 1 of the input) is covered by 4 windows: 20.
     image = w.locator("table.ck-img tr")
     assert image.nth(2).locator("td").nth(2).inner_text() == "20"
-    assert "not x itself" in w.locator(".ck-note").inner_text()
+    # The note points at a pixel the reader can find: ringed, and its value is the product it states.
+    note = w.locator(".ck-note").inner_text()
+    assert "x[3, 3] = 15, lies in 4 windows, so it shows 4·15 = 60" in note, note
+    assert "every pixel lies in 4 windows" in note and "does not give x back" in note, note
+    assert w.locator("table.ck-img td.ex").all_inner_texts() == ["60"]
+    assert "ex" in image.nth(4).locator("td").nth(4).get_attribute("class").split()  # padded (4, 4) = x[3, 3]
     _clean(recorder)
 
 
