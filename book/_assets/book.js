@@ -34,9 +34,19 @@
     }
   };
 
+  // A box that scrolls sideways says so under it, while it is wider than the screen.
+  const hintWhenWider = (box, text) => {
+    const hint = document.createElement("p");
+    hint.className = "ck-scroll-hint";
+    hint.textContent = text;
+    hint.hidden = true;
+    box.after(hint);
+    new ResizeObserver(() => { hint.hidden = box.scrollWidth <= box.clientWidth + 1; }).observe(box);
+  };
+
   // Each figure opens full size with a tap, and scrolls sideways rather than shrink its text below
-  // legible; a figure wider than the screen says so.
-  const figures = () => {
+  // legible. Wide tables scroll in the theme's own container.
+  const figuresAndTables = () => {
     document.querySelectorAll(".cell_output img").forEach((img) => {
       if (img.closest("a")) return;
       const link = document.createElement("a");
@@ -45,20 +55,28 @@
       link.title = "Open the figure full size";
       img.replaceWith(link);
       link.appendChild(img);
-      const hint = document.createElement("p");
-      hint.className = "ck-figure-hint";
-      hint.textContent = "Wider than the screen: swipe it sideways, or tap it to open it full size.";
-      hint.hidden = true;
-      link.after(hint);
-      new ResizeObserver(() => { hint.hidden = link.scrollWidth <= link.clientWidth + 1; }).observe(link);
+      hintWhenWider(link, "Wider than the screen: swipe the figure sideways, or tap it to open it full size.");
+    });
+    document.querySelectorAll(".bd-content .pst-scrollable-table-container").forEach((box) => {
+      hintWhenWider(box, "Wider than the screen: swipe the table sideways.");
+    });
+  };
+
+  // docutils marks bibliography entries with the deprecated DPUB role doc-biblioentry inside a
+  // role="list": screen readers and axe (aria-required-children, critical) then see a list with no
+  // items. They are list items.
+  const bibliography = () => {
+    document.querySelectorAll('[role="list"] > [role="doc-biblioentry"]').forEach((entry) => {
+      entry.setAttribute("role", "listitem");
     });
   };
 
   const start = () => {
+    bibliography();
     quietIcons(document);
     new MutationObserver(() => quietIcons(document)).observe(document.body, { childList: true, subtree: true });
     wireSidebarButtons();
-    figures();
+    figuresAndTables();
   };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

@@ -6,7 +6,8 @@ fails on: a request to another host, an HTTP error, an uncaught page error or a 
 allow-list), a page that is not in the scheme it was opened in, math left untypeset, a broken image
 or one without alt text, a traceback or error output, a dead internal link or anchor, a serious or
 critical axe-core violation (checked after every widget has rendered), anything wider than the
-screen outside a scroll container, content cut off by an element that hides its overflow, a figure
+screen outside a scroll container, content cut off by an element that hides its overflow, a box that
+scrolls sideways without showing it (a scroll shadow or hint) or without keyboard focus, a figure
 whose text is drawn smaller than the body's small print (unless it links to its full-size image,
 whose text is not), and any number of visible search boxes but one. Saves a full-page screenshot of
 every page and view in artifacts/screenshots/.
@@ -98,6 +99,21 @@ LAYOUT_JS = """() => {
         wide.push(`${name(el)}: x ${Math.round(r.left)} to ${Math.round(r.right)} on a ${vw} px screen`);
     }
   }
+  // A box that scrolls sideways must show that it does (a scroll shadow, or a hint under it) and
+  // take keyboard focus, or its right-hand part is as good as cut off.
+  const silent = [];
+  for (const el of document.querySelectorAll('article *')) {
+    const s = getComputedStyle(el);
+    if (!['auto', 'scroll'].includes(s.overflowX) || el.scrollWidth <= el.clientWidth + 1 || !shown(el)) continue;
+    const c = contentBox(el), r = el.getBoundingClientRect();
+    if (c.right <= r.right + 1) continue;  // only a screen-reader copy overflows
+    const hint = el.nextElementSibling;
+    const cue = s.backgroundAttachment.includes('local') || (hint && hint.matches('.ck-scroll-hint') && !hint.hidden);
+    if (!cue || el.tabIndex < 0)
+      silent.push(`${name(el)}: ${Math.round(c.right - r.right)} px out of sight`
+                  + (cue ? '' : ', no sign that it scrolls') + (el.tabIndex < 0 ? ', no keyboard focus' : '')
+                  + `: "${el.textContent.trim().slice(0, 40)}"`);
+  }
   const inert = (el) => { const modal = document.querySelector('dialog[open]');
       return modal && !modal.contains(el); };
   const searches = [...document.querySelectorAll('form.bd-search, .search-button-field, .search-button, input[type=search]')]
@@ -115,7 +131,7 @@ LAYOUT_JS = """() => {
     return {src: img.src, natural: img.naturalWidth, shown: img.clientWidth - parseFloat(s.paddingLeft)
             - parseFloat(s.paddingRight), link: link ? link.href : null};
   });
-  return {vw, scrollWidth: document.documentElement.scrollWidth, wide, clipped, searches, smallPx, figures};
+  return {vw, scrollWidth: document.documentElement.scrollWidth, wide, clipped, silent, searches, smallPx, figures};
 }"""
 
 
@@ -205,6 +221,7 @@ def _check_page(recorder, page_path, view, site_url):
     assert layout["scrollWidth"] <= layout["vw"], f"the page scrolls sideways: {layout['scrollWidth']} px"
     assert not layout["wide"], "wider than the screen, outside any scroll container:\n" + "\n".join(layout["wide"])
     assert not layout["clipped"], "content cut off:\n" + "\n".join(layout["clipped"])
+    assert not layout["silent"], "scrolls sideways without showing it:\n" + "\n".join(layout["silent"])
     assert not _small_figures(layout, site_url), "\n".join(_small_figures(layout, site_url))
     assert len(layout["searches"]) == 1, f"visible search boxes: {layout['searches']}"
 
