@@ -9,7 +9,7 @@ const STYLE = `
                     color-scheme: light; color: #1b1b1b; background: #fff; padding: 6px; border-radius: 4px; }
       .ck-stepper .ck-row { display: flex; flex-wrap: wrap; gap: 14px; align-items: flex-start; min-height: 2.2em; }
       .ck-stepper table { border-collapse: collapse; margin-top: 4px; }
-      .ck-stepper td { width: 2.1em; height: 2.1em; text-align: center; border: 1px solid #777;
+      .ck-stepper td { width: 2.1em; min-width: 2.1em; height: 2.1em; text-align: center; border: 1px solid #777;
                        font-variant-numeric: tabular-nums; }
       .ck-stepper td.pad { background: repeating-linear-gradient(45deg, #eee, #eee 4px, #ccc 4px, #ccc 6px); color: #444; }
       .ck-stepper td.win { background: #f5c86a; outline: 3px solid #000; outline-offset: -3px; font-weight: bold; }
@@ -32,6 +32,13 @@ const STYLE = `
       .ck-stepper .ck-note { margin: 4px 0; }
       .ck-stepper .ck-knote { margin: 4px 0; }
       .ck-stepper .ck-knote:empty { display: none; }
+      /* A matrix wider than the card scrolls on its own, with a shadow at the edge that has more. */
+      .ck-stepper .ck-scroll { max-width: 100%; overflow-x: auto; padding-bottom: 2px;
+        background: linear-gradient(to right, #fff 40%, transparent) left center / 2rem 100% no-repeat local,
+          linear-gradient(to left, #fff 40%, transparent) right center / 2rem 100% no-repeat local,
+          radial-gradient(farthest-side at 0 50%, rgba(0, 0, 0, 0.35), transparent) left center / 0.9rem 100% no-repeat scroll,
+          radial-gradient(farthest-side at 100% 50%, rgba(0, 0, 0, 0.35), transparent) right center / 0.9rem 100% no-repeat scroll,
+          #fff; }
 `;
 
 function addStyle(el) {
@@ -264,7 +271,8 @@ function renderMatrix({ model, el }) {
       <figure><figcaption>Input X (x* in reading order)</figcaption><table class="ck-in"></table></figure>
       <figure><figcaption>Output Y</figcaption><table class="ck-out"></table></figure></div>
     <figure><figcaption>W* (${m.length}×${m[0].length}): one row per output, one column per input</figcaption>
-      <table class="ck-m"></table></figure>
+      <div class="ck-scroll" tabindex="0" role="region" aria-label="W*, scrolls sideways when wider than the screen">
+        <table class="ck-m"></table></div></figure>
     <p class="ck-sum" aria-live="polite"></p>`;
   root.appendChild(body);
   const $ = (sel) => root.querySelector(sel);
@@ -357,7 +365,9 @@ function renderIm2col({ model, el }) {
   const update = stepControls(root, model, count, "window");
   const body = document.createElement("div");
   body.innerHTML = `<figure><figcaption class="ck-img-cap"></figcaption><table class="ck-img"></table></figure>
-    <figure><figcaption>Column matrix (${cols.length}×${count})</figcaption><table class="ck-cols"></table></figure>
+    <figure><figcaption>Column matrix (${cols.length}×${count})</figcaption>
+      <div class="ck-scroll" tabindex="0" role="region" aria-label="Column matrix, scrolls sideways when wider than the screen">
+        <table class="ck-cols"></table></div></figure>
     <p class="ck-sum" aria-live="polite"></p>`;
   root.appendChild(body);
   const $ = (sel) => root.querySelector(sel);
