@@ -62,6 +62,14 @@ function grid(table, rows, cls = () => "") {
   }));
 }
 
+// Scroll a sideways-scrolling box (never the page) so that `cell` is in sight, e.g. the current column.
+function reveal(cell) {
+  const box = cell && cell.closest(".ck-scroll");
+  if (!box) return;
+  const b = box.getBoundingClientRect(), c = cell.getBoundingClientRect();
+  if (c.left < b.left || c.right > b.right) box.scrollLeft += c.left + c.width / 2 - (b.left + b.width / 2);
+}
+
 // Previous / Next / slider over `count` positions, kept in the model's `step`.
 function stepControls(root, model, count, what) {
   const bar = document.createElement("div");
@@ -284,6 +292,7 @@ function renderMatrix({ model, el }) {
     grid($(".ck-m"), m.map((rw) => rw.map((v) => (v === 0 ? "·" : v))),
       (a, b) => (a === r && m[a][b] !== 0 ? "hit" : (m[a][b] !== 0 ? "nz" : "")));
     $(".ck-m").querySelectorAll("tr")[r].classList.add("row-cur");
+    reveal($(".ck-m tr.row-cur td.hit"));
     const terms = row.map((v, c) => [v, c]).filter(([v]) => v !== 0)
       .map(([v, c]) => `${v}·${x[Math.floor(c / W)][c % W]}`);
     $(".ck-sum").textContent = `y*[${r}] = row ${r} of W* · x* = ${terms.join(" + ")} = ${out[i][j]}`;
@@ -427,6 +436,7 @@ function renderIm2col({ model, el }) {
       $(".ck-sum").textContent = `col2im: column ${j} added onto window ${j}; overlapping windows add up`;
       $(".ck-note").textContent = done ? doneNote() : "";
     }
+    reveal($(".ck-cols td.new"));
     update(`window ${j}`);
   };
   $(".ck-mode").addEventListener("click", () => {

@@ -118,6 +118,28 @@ def test_fits_a_phone_screen(site_url, browser, chapter):
     rec.context.close()
 
 
+def test_phone_keeps_the_current_column_in_sight(site_url, browser):
+    """At 390 px the 4x25 column matrix scrolls inside the widget, and follows the column being filled."""
+    from conftest import PHONE, PageRecorder
+
+    rec = PageRecorder(browser, **PHONE)
+    page = rec.open(f"{site_url}/notebooks/05_im2col.html")
+    page.wait_for_selector(".ck-cols td", timeout=15000)
+    w = page.locator(".ck-stepper").filter(has=page.locator(".ck-cols")).first
+    box = w.locator(".ck-scroll").filter(has=page.locator(".ck-cols"))
+    assert box.evaluate("b => b.scrollWidth > b.clientWidth"), "the matrix fits: nothing to check"
+    inside = ("b => { const r = b.getBoundingClientRect();"
+              " return [...b.querySelectorAll('td.new')].every(c => { const q = c.getBoundingClientRect();"
+              " return q.left >= r.left - 1 && q.right <= r.right + 1; }); }")
+    w.locator(".ck-slider").focus()
+    page.keyboard.press("End")  # im2col: column 24, at the far right
+    assert box.evaluate(inside)
+    w.locator(".ck-mode").click()  # col2im starts again at column 0, at the far left
+    assert box.evaluate(inside)
+    rec.assert_clean()
+    rec.context.close()
+
+
 def _open(site_url, recorder, chapter, selector):
     page = recorder.open(f"{site_url}/notebooks/{chapter}.html")
     page.wait_for_selector(f"{selector} td", timeout=15000)
