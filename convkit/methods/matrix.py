@@ -13,9 +13,10 @@ def _big_matrix(w, g):
     """W* of shape (K*Hout*Wout, C*H*W) and the pattern that places w in it."""
     rows, cols, taps, _ = conv_matrix_pattern((g.fh, g.fw), (g.h, g.w), (g.sh, g.sw), (g.ph, g.pw))
     L, HW = g.ho * g.wo, g.h * g.w
-    m = np.zeros((g.k, g.c, L, HW), dtype=w.dtype)
-    m[:, :, rows, cols] = w.reshape(g.k, g.c, -1)[:, :, taps]
-    return m.transpose(0, 2, 1, 3).reshape(g.k * L, g.c * HW), (rows, cols, taps)
+    # Built in its final layout (K, L, C, HW), so that the reshape below is a view, not a second W*.
+    m = np.zeros((g.k, L, g.c, HW), dtype=w.dtype)
+    m[:, rows, :, cols] = w.reshape(g.k, g.c, -1)[:, :, taps].transpose(2, 0, 1)  # (nnz, K, C)
+    return m.reshape(g.k * L, g.c * HW), (rows, cols, taps)
 
 
 def forward(x, w, b, g, ws=None):
