@@ -43,7 +43,10 @@ LARGER = [
     ((8, 16, 32, 32), (32, 16, 3, 3), 1, 1),
     ((1, 64, 56, 56), (64, 64, 3, 3), 1, 1),
 ]
-CASES = [(m, c) for m in methods.METHODS for c in SMALL] + [(m, c) for m in ("im2col", "fast") for c in LARGER]
+# Megabytes of input in a few windows: large arrays for the loops method, in few Python iterations.
+WIDE = [((1, 64, 64, 64), (2, 64, 8, 8), 8, 0)]
+CASES = ([(m, c) for m in methods.METHODS for c in SMALL] + [(m, c) for m in ("im2col", "fast") for c in LARGER]
+         + [(m, c) for m in ("loops", "im2col", "fast") for c in WIDE])
 # The call: 64 3x3 filters on two 224x224 RGB images.
 BIG_X, BIG_W = (2, 3, 224, 224), (64, 3, 3, 3)
 
