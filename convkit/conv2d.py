@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from . import methods
-from .memory import check_conv
 from .errors import ConvArgumentError
 from .geometry import as_float, prepare_conv2d
+from .memory import check_conv
 
 __all__ = ["conv2d", "conv2d_backward", "METHODS"]
 

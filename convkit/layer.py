@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 
 from . import methods
-from .memory import check_conv
 from .errors import ConvArgumentError
 from .geometry import as_float, as_pair, prepare_conv2d
+from .memory import check_conv
 
 __all__ = ["Conv2D"]
 

@@ -31,6 +31,7 @@ import re
 
 import numpy as np
 
+from . import methods
 from .errors import ConvArgumentError
 
 __all__ = ["memory_limit", "set_memory_limit", "machine_memory"]
@@ -196,8 +197,6 @@ def check_conv(g, dtype, method: str, backward: bool = False, caller: str = "con
     caller : str
         The public function, as the message names it.
     """
-    from . import methods  # here: the method modules import this one
-
     dtype = np.dtype(dtype)
     need = methods.get(method).bytes_needed(g, dtype, backward)
     limit = memory_limit()
@@ -209,7 +208,7 @@ def check_conv(g, dtype, method: str, backward: bool = False, caller: str = "con
         m, n = fits[0]
         advice = f"method={m!r} needs {gib(n)} and computes the same result."
     else:
-        m, n = min(others, key=lambda mn: mn[1])
+        m, n = min([(method, need)] + others, key=lambda mn: mn[1])
         advice = (f"No method fits (the smallest, method={m!r}, needs {gib(n)}): split the batch "
                   f"(the memory grows with N){', or use float32' if dtype.itemsize > 4 else ''}.")
     what = (f"{caller}(method={method!r}) on x.shape={g.x_shape}, w.shape={g.w_shape}, stride=({g.sh}, {g.sw}), "

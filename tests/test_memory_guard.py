@@ -381,17 +381,22 @@ def test_every_method_has_an_estimate_and_a_rank():
 
 
 def table():
-    """The estimate-vs-peak table, as Markdown."""
+    """The estimate-vs-peak table, as Markdown (the fast path in one thread, then in two)."""
     rows = ["| method | x | w | stride | dtype | pass | estimate MiB | peak MiB | estimate/peak |",
             "|---|---|---|---|---|---|---|---|---|"]
-    fast.WORKERS = 1
-    for method, case in CASES:
-        for dtype in (np.float64, np.float32):
-            for backward in (False, True):
-                est, peak = estimate_and_peak(method, case, dtype, backward)
-                rows.append(f"| {method} | {case[0]} | {case[1]} | {case[2]} | {np.dtype(dtype).name} | "
-                            f"{'backward' if backward else 'forward'} | {est / MiB:.3f} | {peak / MiB:.3f} | "
-                            f"{est / peak:.3f} |")
+    two = ((32, 16, 32, 32), (32, 16, 3, 3), 1, 1)
+    runs = [(m, c, 1) for m, c in CASES] + [("fast", two, 2)]
+    for method, case, workers in runs:
+        fast.WORKERS = workers
+        for kernels in kernel_choices() if method == "fast" else [_kernels.KERNELS]:
+            name = f"fast ({kernels.name}, {workers} thread{'s' * (workers > 1)})" if method == "fast" else method
+            for dtype in (np.float64, np.float32):
+                for backward in (False, True):
+                    with _kernels.using(kernels):
+                        est, peak = estimate_and_peak(method, case, dtype, backward)
+                    rows.append(f"| {name} | {case[0]} | {case[1]} | {case[2]} | {np.dtype(dtype).name} | "
+                                f"{'backward' if backward else 'forward'} | {est / MiB:.3f} | {peak / MiB:.3f} | "
+                                f"{est / peak:.3f} |")
     return "\n".join(rows)
 
 

@@ -189,14 +189,15 @@ def bytes_needed(g, dtype, backward=False):
 
     A block's columns are about :data:`BLOCK_BYTES`, or one image's columns
     when those are larger: a single huge image is what can make this method too
-    big. The numpy kernels also pad a block of x (numba's pad nothing).
+    big. The numpy kernels also pad a block of x; numba's pad nothing.
     """
     item = np.dtype(dtype).itemsize
     cff, hp, wp = g.c * g.fh * g.fw, *g.padded_hw
+    pads = _kernels.KERNELS is _kernels.NUMPY  # the kernels in use now
     total = (g.n * g.c * g.h * g.w if backward else g.n * g.k * g.ho * g.wo) * item  # dx or out
     for p in _parts(g):
         m = _block_images(dataclasses.replace(g, n=p.stop - p.start), item)
-        cols, padded = m * cff * g.ho * g.wo * item, m * g.c * hp * wp * item
+        cols, padded = m * cff * g.ho * g.wo * item, m * g.c * hp * wp * item * pads
         if backward:  # cols and dcols, dW of each image, then the part's dW and a sum of it
             total += 2 * cols + padded + (m + 2) * g.k * cff * item
         else:
