@@ -197,7 +197,9 @@ def test_refusals_under_a_tight_address_space_limit():
             "im2col": lambda: ck.im2col(np.broadcast_to(np.float32(0), (1, 1, 2**15, 2**15)), 11, 11, 1, 5),
         }}
         vm = int(next(l.split()[1] for l in open("/proc/self/status") if l.startswith("VmSize"))) * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (vm + 512 * 2**20, resource.getrlimit(resource.RLIMIT_AS)[1]))
+        hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+        soft = vm + 512 * 2**20 if hard == resource.RLIM_INFINITY else min(vm + 512 * 2**20, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
         for name, call in calls.items():
             try:
                 call()
