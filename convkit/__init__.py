@@ -33,6 +33,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConvArgumentError", "Conv2D", "METHODS", "col2im", "conv1d", "conv1d_backward", "conv2d",
-    "conv2d_backward", "conv_matrix", "conv_matrix_pattern", "corr2d", "im2col", "memory_limit", "numerical_gradient",
-    "output_size", "rel_error", "set_memory_limit",
+    "conv2d_backward", "conv_matrix", "conv_matrix_pattern", "corr2d", "im2col", "numerical_gradient", "output_size",
+    "rel_error",
+    "memory_limit", "set_memory_limit",
 ]
