@@ -12,9 +12,16 @@ notebook displays as one short message:
   stride ignored, rows and columns swapped).
 
 A check never lets an exception from the student's code escape as a traceback.
+
+**Grading.** While nbgrader runs a notebook (``nbgrader autograde`` and
+``nbgrader validate`` set the environment variable ``NBGRADER_EXECUTION``), a
+check that is not passed raises :class:`NotYetError` with the same message
+instead of returning it: nbgrader gives a graded cell its points only when the
+cell does not raise. In Jupyter, a student sees the message, not a traceback.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +33,7 @@ from .geometry import output_size
 from .im2col import col2im, im2col
 from .sparse_matrix import conv_matrix
 
-__all__ = ["CheckResult", "check_answer", "check_output_size", "check_corr2d", "check_flip", "check_conv_matrix",
+__all__ = ["CheckResult", "NotYetError", "check_answer", "check_output_size", "check_corr2d", "check_flip", "check_conv_matrix",
            "check_conv1d_dx", "check_conv2d_backward", "check_im2col", "check_col2im"]
 
 
@@ -44,6 +51,17 @@ class CheckResult:
         return self.message
 
     __str__ = __repr__
+
+
+class NotYetError(AssertionError):
+    """A check not passed while nbgrader grades: the cell fails and scores 0 (see the module doc)."""
+
+
+def _finish(result: CheckResult) -> CheckResult:
+    """Return ``result``; while nbgrader grades, raise it instead when it is not passed."""
+    if not result.passed and os.environ.get("NBGRADER_EXECUTION"):
+        raise NotYetError(result.message)
+    return result
 
 
 class _NotYet(Exception):
@@ -93,7 +111,7 @@ def _run(name, body):
     try:
         n = body()
     except _NotYet as why:
-        return CheckResult(False, f"not yet ({name}): {why}")
+        return _finish(CheckResult(False, f"not yet ({name}): {why}"))
     return CheckResult(True, f"correct ({name}): all {n} cases agree with convkit")
 
 
@@ -130,15 +148,15 @@ def check_answer(exercise, answer):
     """An answer worked out by hand for exercise ``exercise`` (e.g. ``"2.1"``): a value, or a function returning it."""
     table = _answers()
     if exercise not in table:
-        return CheckResult(False, f"not yet: no exercise {exercise!r}; choose one of {sorted(table)}")
+        return _finish(CheckResult(False, f"not yet: no exercise {exercise!r}; choose one of {sorted(table)}"))
     want, what, hints = table[exercise]
     if callable(answer):
         try:
             answer = _call(answer, f"exercise {exercise}")
         except _NotYet as why:
-            return CheckResult(False, f"not yet (exercise {exercise}): {why}")
+            return _finish(CheckResult(False, f"not yet (exercise {exercise}): {why}"))
     if answer is None or answer is ...:
-        return CheckResult(False, f"not yet (exercise {exercise}): replace the ... with {what}")
+        return _finish(CheckResult(False, f"not yet (exercise {exercise}): replace the ... with {what}"))
 
     def same(a, b):
         try:
@@ -153,8 +171,10 @@ def check_answer(exercise, answer):
         return CheckResult(True, f"correct (exercise {exercise})")
     for wrong, advice in hints:
         if same(answer, wrong):
-            return CheckResult(False, f"not yet (exercise {exercise}): {what} is not {answer!r}. Hint: {advice}.")
-    return CheckResult(False, f"not yet (exercise {exercise}): {what} is not {answer!r}; check each step again.")
+            return _finish(CheckResult(False, f"not yet (exercise {exercise}): {what} is not {answer!r}. "
+                                              f"Hint: {advice}."))
+    return _finish(CheckResult(False, f"not yet (exercise {exercise}): {what} is not {answer!r}; "
+                                      f"check each step again."))
 
 
 def check_output_size(fn):
