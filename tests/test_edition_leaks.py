@@ -241,9 +241,13 @@ def test_solutions_free_edition_holds_no_solution():
     chapters = load_chapters(NOSOLUTIONS)
     assert sum(len(solution_lines(nb)) for nb, _ in chapters.values()) >= 3 * len(CHAPTERS)
     scanned, leaks = scan(NOSOLUTIONS / "html", chapters)
-    print(f"\nsolutions-free edition: {scanned} files scanned, "
-          f"{sum(len(solution_lines(nb)) for nb, _ in chapters.values())} solution lines, "
-          f"{len(solution_only_words(chapters))} solution-only words")
+    summary = (f"solutions-free edition: {scanned} files scanned for "
+               f"{sum(len(solution_lines(nb)) for nb, _ in chapters.values())} solution lines, "
+               f"{sum(len(solution_images(ex)) for _, ex in chapters.values())} solution images and "
+               f"{len(solution_only_words(chapters))} solution-only words; {len(leaks)} found")
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    (ROOT / "artifacts" / "edition_scan.txt").write_text(summary + "\n", encoding="utf-8")
+    print("\n" + summary)
     assert not leaks, "\n".join(map(str, leaks))
 
 

@@ -36,6 +36,7 @@ CHAPTERS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 GUIDE = ROOT / "book" / "instructors.md"
 BIN = Path(sys.executable).parent  # nbgrader runs `alembic` from PATH: the venv's bin goes first
 STUDENTS = ("solved", "partial", "untouched")
+ARTIFACTS = ROOT / "artifacts"  # the scores and timings are written there too
 EXAMPLE = "01_one_window"  # the chapter book/instructors.md uses in its commands
 
 # Every command below appears in book/instructors.md with {a} = EXAMPLE (checked by the last test).
@@ -161,8 +162,20 @@ def course(tmp_path_factory):
     seconds["total"] = time.perf_counter() - start_all
     cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = cpu.ru_utime + cpu.ru_stime - cpu_before.ru_utime - cpu_before.ru_stime
-    print("\nnbgrader workflow, wall seconds per step (all chapters; validate ran alongside):",
-          ", ".join(f"{k} {v:.1f}" for k, v in seconds.items()), f"; CPU seconds of nbgrader and its kernels {cpu:.1f}")
+    # What the CLI gave, for the CI log (asserted by the tests below).
+    summary = ["chapter: max, solved, partial (exercise), untouched; validate solved / untouched (first line)"]
+    for n, a in enumerate(stems):
+        first = {s: re.search(r"^(Success|VALIDATION|THE ).*$", reports[to_validate[(a, s)]], re.M).group(0)
+                 for s in ("solved", "untouched")}
+        summary.append(f"{a}: {scores[a]['max']:g}, {scores[a]['solved'][0]:g}, {scores[a]['partial'][0]:g} "
+                       f"({partial_exercise[a] + 1}), {scores[a]['untouched'][0]:g}; "
+                       f"{first['solved']} / {first['untouched']}")
+    summary.append("wall seconds per step (validate ran alongside): "
+                   + ", ".join(f"{k} {v:.1f}" for k, v in seconds.items())
+                   + f"; CPU seconds of nbgrader and its kernels: {cpu:.1f}")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "nbgrader_workflow.txt").write_text("\n".join(summary) + "\n", encoding="utf-8")
+    print("\n" + "\n".join(summary))
     return {"dir": course, "scores": scores, "exported": exported, "partial_exercise": partial_exercise,
             "validate": {k: reports[p] for k, p in to_validate.items()}}
 
