@@ -27,13 +27,15 @@ PDFUNITE := /usr/bin/pdfunite
 $(PDFUNITE):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
 
-## Build the book into book/_build/html (executes every notebook; fails on any warning).
+## Build the book into book/_build/html (executes every notebook afresh; fails on any warning).
 book: $(STAMP) $(ASSETS)
+	rm -rf book/_build/.jupyter_cache
 	.venv/bin/jupyter-book build book --all -W -n --keep-going
 
 ## The solutions-free edition, into book/_build_nosolutions/_build/html: no solution on its pages, in its
 ## search index or downloads (student versions), no launch buttons (book/_ext/edition.py).
-book-nosolutions: $(STAMP) $(ASSETS)
+## It reuses the notebooks the full build has just executed.
+book-nosolutions: book
 	BOOK_EDITION=nosolutions .venv/bin/jupyter-book build book --all -W -n --keep-going --path-output book/_build_nosolutions
 
 ## One PDF of the book, book/_build/pdf/book.pdf: Chromium prints the built pages (book/make_pdf.py).

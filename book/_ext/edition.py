@@ -11,6 +11,9 @@ edition that holds no solution anywhere a reader can reach:
 * downloads: Sphinx copies each page's source file to ``_sources/`` (the page's download button). For
   a chapter that is the full notebook, so it is replaced by its student version
   (:func:`convkit.assign.student_version`: nbgrader's ClearSolutions, outputs cleared);
+* execution: the edition runs the same notebooks as the full book, so it reuses the full build's
+  jupyter-cache (book/_build/.jupyter_cache) instead of executing them again (``make
+  book-nosolutions`` builds the full book first, so the cache is fresh);
 * launch buttons (Binder, Colab) are left out: they open the repository's notebooks, solutions
   included. (Pointing them at student versions would need those notebooks published somewhere.)
 
@@ -30,6 +33,11 @@ def _edition():
 def _no_launch_buttons(app, config):
     if _edition() == "nosolutions":
         config.html_theme_options["launch_buttons"] = {}
+
+
+def _reuse_full_build_execution(app, config):
+    if _edition() == "nosolutions" and not config.nb_execution_cache_path:
+        config.nb_execution_cache_path = str(Path(app.srcdir) / "_build" / ".jupyter_cache")
 
 
 def _drop_solutions(app, doctree):
@@ -65,6 +73,7 @@ def _serve_student_versions(app, exception):
 def setup(app):
     _edition()  # fail early on a misspelt edition
     app.connect("config-inited", _no_launch_buttons)
+    app.connect("config-inited", _reuse_full_build_execution)
     # Before Sphinx's own doctree-read collectors (priority 500): no image, label or word of a solution
     # is recorded.
     app.connect("doctree-read", _drop_solutions, priority=400)
