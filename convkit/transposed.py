@@ -19,7 +19,7 @@ import numpy as np
 
 from . import methods
 from .errors import ConvArgumentError
-from .geometry import (Geometry, _shape4, as_float, as_pair, conv_geometry, describe, float_dtype,
+from .geometry import (Geometry, _is_int, _shape4, as_float, as_pair, conv_geometry, describe, float_dtype,
                        resolve_padding)
 from .im2col import _col2im
 from .memory import check_conv, guard
@@ -53,7 +53,15 @@ def transposed_output_size(n, f, stride=1, padding=0, dilation=1, output_padding
     >>> transposed_output_size(4, 3, stride=2, padding=1, output_padding=1)
     8
     """
-    g = _geometry((1, 1, n, 1), (1, 1, f, 1), stride, padding, dilation, (output_padding, 0))
+    for name, v, lo in (("n", n, 1), ("f", f, 1), ("stride", stride, 1), ("padding", padding, 0),
+                        ("dilation", dilation, 1), ("output_padding", output_padding, 0)):
+        if not _is_int(v) or v < lo:
+            raise ConvArgumentError(f"{name} must be an int >= {lo}; got {name}={describe(v)}")
+    if output_padding >= stride:
+        raise ConvArgumentError(f"output_padding must be smaller than the stride; got output_padding={output_padding} "
+                                f"with stride={stride}")
+    # The width is a dummy dimension of size 1 that maps to itself.
+    g = _geometry((1, 1, n, 1), (1, 1, f, 1), (stride, 1), (padding, 0), (dilation, 1), (output_padding, 0))
     return g.h
 
 
