@@ -11,7 +11,7 @@ Chapter 4, backprop        :func:`conv1d`, :func:`conv1d_backward`,
                            :func:`gradient_check`
 Chapter 5, im2col          :func:`im2col`, :func:`col2im`, :class:`Conv2D`
 Chapter 8, dilation and    ``dilation=`` of every function above,
-the transposed convolution :func:`conv_transpose2d`,
+transposed convolutions    :func:`conv_transpose2d`,
                            :func:`conv_transpose2d_backward`,
                            :func:`transposed_output_size`
 all of them                :func:`conv2d`, :func:`conv2d_backward`, :data:`METHODS`
