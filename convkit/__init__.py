@@ -10,7 +10,7 @@ Chapter 4, backprop        :func:`conv1d`, :func:`conv1d_backward`,
                            :func:`numerical_gradient`, :func:`rel_error`,
                            :func:`gradient_check`
 Chapter 5, im2col          :func:`im2col`, :func:`col2im`, :class:`Conv2D`
-Chapter 8, dilation and    ``dilation=`` of every function above,
+Chapter 8, dilation and    ``dilation=`` of the 2-D functions above,
 transposed convolutions    :func:`conv_transpose2d`,
                            :func:`conv_transpose2d_backward`,
                            :func:`transposed_output_size`

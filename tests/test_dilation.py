@@ -8,16 +8,9 @@ from hypothesis import strategies as st
 
 import convkit as ck
 from convkit.geometry import conv_geometry
+from convkit.im2col import windows
 from convkit.methods import _kernels
 from test_against_references import cases
-
-
-def dilate_kernel(w, d):
-    """w (..., FH, FW) with d - 1 zeros between its taps: (..., d(FH - 1) + 1, d(FW - 1) + 1)."""
-    fh, fw = w.shape[-2:]
-    out = np.zeros((*w.shape[:-2], d * (fh - 1) + 1, d * (fw - 1) + 1))
-    out[..., ::d, ::d] = w
-    return out
 
 
 @given(case=cases(), seed=st.integers(0, 2**16))
@@ -120,7 +113,7 @@ FUNCTIONS_WITH_PADDING = {
     "Conv2D": lambda **p: ck.Conv2D(2, 3, (3, 2), rng=0, **p).forward(np.ones((1, 2, 5, 4))),
     "Conv2D.from_weights": lambda **p: ck.Conv2D.from_weights(np.ones((3, 2, 3, 2)), **p).forward(np.ones((1, 2, 5, 4))),
     "im2col": lambda **p: ck.im2col(np.arange(20.0).reshape(1, 1, 5, 4), 3, 2, **p),
-    "windows": lambda **p: ck.im2col.__globals__["windows"](np.arange(20.0).reshape(1, 1, 5, 4), 3, 2, **p),
+    "windows": lambda **p: windows(np.arange(20.0).reshape(1, 1, 5, 4), 3, 2, **p),
     "col2im": lambda **p: ck.col2im(np.ones((6, 25)), (1, 1, 5, 4), 3, 2, **p),
     "conv_matrix": lambda **p: ck.conv_matrix(np.ones((3, 2)), (5, 4), **p),
     "conv_matrix_pattern": lambda **p: np.concatenate(ck.conv_matrix_pattern((3, 2), (5, 4), **p)[:3]),

@@ -17,7 +17,11 @@ def forward(x, w, b, g, ws=None):
 
 
 def _args(g):
-    """im2col/col2im's arguments for a checked geometry (floored already if the caller asked: drop_last)."""
+    """im2col/col2im's arguments for a checked geometry.
+
+    drop_last=True: g's output size is already settled (rounded down only if the
+    caller asked for it), and rounding a whole size down changes nothing.
+    """
     return dict(fh=g.fh, fw=g.fw, stride=(g.sh, g.sw), padding=(g.ph, g.pw), dilation=(g.dil_h, g.dil_w),
                 drop_last=True)
 
