@@ -17,7 +17,9 @@ A check never lets an exception from the student's code escape as a traceback.
 ``nbgrader validate`` set the environment variable ``NBGRADER_EXECUTION``), a
 check that is not passed raises :class:`NotYetError` with the same message
 instead of returning it: nbgrader gives a graded cell its points only when the
-cell does not raise. In Jupyter, a student sees the message, not a traceback.
+cell does not raise (and a passed check prints its message instead of returning it, since
+nbgrader would read a returned value as a score). In Jupyter, a student sees the message, not a
+traceback.
 """
 from __future__ import annotations
 
@@ -57,10 +59,17 @@ class NotYetError(AssertionError):
     """A check not passed while nbgrader grades: the cell fails and scores 0 (see the module doc)."""
 
 
-def _finish(result: CheckResult) -> CheckResult:
-    """Return ``result``; while nbgrader grades, raise it instead when it is not passed."""
-    if not result.passed and os.environ.get("NBGRADER_EXECUTION"):
-        raise NotYetError(result.message)
+def _finish(result: CheckResult) -> CheckResult | None:
+    """Return ``result``; while nbgrader grades, raise it if not passed, print it if passed.
+
+    nbgrader reads a graded cell's displayed value as its score and warns about any value that
+    is not a number, so while it grades a passed check prints its message and returns None.
+    """
+    if os.environ.get("NBGRADER_EXECUTION"):
+        if not result.passed:
+            raise NotYetError(result.message)
+        print(result.message)
+        return None
     return result
 
 
@@ -112,7 +121,7 @@ def _run(name, body):
         n = body()
     except _NotYet as why:
         return _finish(CheckResult(False, f"not yet ({name}): {why}"))
-    return CheckResult(True, f"correct ({name}): all {n} cases agree with convkit")
+    return _finish(CheckResult(True, f"correct ({name}): all {n} cases agree with convkit"))
 
 
 def _answers():
@@ -168,7 +177,7 @@ def check_answer(exercise, answer):
             return False
 
     if same(answer, want):
-        return CheckResult(True, f"correct (exercise {exercise})")
+        return _finish(CheckResult(True, f"correct (exercise {exercise})"))
     for wrong, advice in hints:
         if same(answer, wrong):
             return _finish(CheckResult(False, f"not yet (exercise {exercise}): {what} is not {answer!r}. "

@@ -80,11 +80,12 @@ def test_hints_for_common_mistakes():
 # While nbgrader grades (NBGRADER_EXECUTION set), a check not passed must raise, or the graded cell
 # scores full points for an untouched stub.
 @pytest.mark.parametrize("check", list(RIGHT), ids=lambda c: c.__name__)
-def test_not_passed_raises_while_nbgrader_grades(check, monkeypatch):
+def test_not_passed_raises_while_nbgrader_grades(check, monkeypatch, capsys):
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     with pytest.raises(checks.NotYetError, match="not yet .*NotImplementedError"):
         check(stub)
-    assert check(RIGHT[check])  # a right answer still just passes
+    assert check(RIGHT[check]) is None  # a right answer passes: printed, no value for nbgrader to parse
+    assert capsys.readouterr().out.startswith("correct")
 
 
 @pytest.mark.parametrize("answer", [lambda: None, lambda: 42, stub], ids=["ellipsis", "wrong", "stub"])
@@ -93,7 +94,7 @@ def test_hand_answer_not_passed_raises_while_nbgrader_grades(answer, monkeypatch
     monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
     with pytest.raises(checks.NotYetError, match=r"not yet \(exercise 2\.1\)"):
         checks.check_answer("2.1", answer)
-    assert checks.check_answer("2.1", lambda: (ck.output_size(28, 5), ck.output_size(28, 5, 1, 2)))
+    assert checks.check_answer("2.1", lambda: (ck.output_size(28, 5), ck.output_size(28, 5, 1, 2))) is None
 
 
 # Chapter 8's checks: dilation and the transposed convolution.
@@ -144,11 +145,12 @@ def test_chapter8_right_stub_and_crash(check):
 
 
 @pytest.mark.parametrize("check", list(RIGHT8), ids=lambda c: c.__name__)
-def test_chapter8_checks_raise_while_nbgrader_grades(check, monkeypatch):
+def test_chapter8_checks_raise_while_nbgrader_grades(check, monkeypatch, capsys):
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     with pytest.raises(checks.NotYetError, match="not yet .*NotImplementedError"):
         check(stub)
-    assert check(RIGHT8[check])
+    assert check(RIGHT8[check]) is None  # passed: printed, no value for nbgrader to read as a score
+    assert capsys.readouterr().out.startswith("correct")
 
 
 def test_chapter8_hints():
