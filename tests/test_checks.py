@@ -95,3 +95,97 @@ def test_hand_answer_not_passed_raises_while_nbgrader_grades(answer, monkeypatch
     with pytest.raises(checks.NotYetError, match=r"not yet \(exercise 2\.1\)"):
         checks.check_answer("2.1", answer)
     assert checks.check_answer("2.1", lambda: (ck.output_size(28, 5), ck.output_size(28, 5, 1, 2))) is None
+
+
+# Chapter 8's checks: dilation and the transposed convolution.
+
+def right_dilated_output_size(n, f, s, p, d):
+    span = n + 2 * p - d * (f - 1) - 1
+    if span % s:
+        raise ValueError("not whole")
+    return span // s + 1
+
+
+def right_conv_transpose(y, w, s):
+    return ck.conv_transpose2d(y[None, None], w[None, None], stride=s)[0, 0]
+
+
+def stamps_dx(dout, w, x_shape, s, p, d, add=True, crop=True, dilate=True):
+    """The solution by stamps, with switches for the typical mistakes."""
+    (H, W), (fh, fw) = x_shape, w.shape
+    dd = d if dilate else 1
+    dxp = np.zeros((H + 2 * p, W + 2 * p))
+    for i in range(dout.shape[0]):
+        for j in range(dout.shape[1]):
+            for u in range(fh):
+                for v in range(fw):
+                    r, c = i * s + u * dd, j * s + v * dd
+                    if r < dxp.shape[0] and c < dxp.shape[1]:
+                        if add:
+                            dxp[r, c] += dout[i, j] * w[u, v]
+                        else:
+                            dxp[r, c] = dout[i, j] * w[u, v]
+    return dxp[p:p + H, p:p + W] if crop else dxp
+
+
+RIGHT8 = {
+    checks.check_dilated_output_size: right_dilated_output_size,
+    checks.check_conv_transpose: right_conv_transpose,
+    checks.check_conv2d_dx: stamps_dx,
+}
+
+
+@pytest.mark.parametrize("check", list(RIGHT8), ids=lambda c: c.__name__)
+def test_chapter8_right_stub_and_crash(check):
+    assert repr(check(RIGHT8[check])).startswith("correct")
+    stubbed = check(stub)
+    assert not stubbed and "not yet" in repr(stubbed) and "NotImplementedError" in repr(stubbed)
+    crashed = check(lambda *a: {}["missing"])
+    assert not crashed and "your function raised KeyError" in repr(crashed)
+
+
+@pytest.mark.parametrize("check", list(RIGHT8), ids=lambda c: c.__name__)
+def test_chapter8_checks_raise_while_nbgrader_grades(check, monkeypatch, capsys):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    with pytest.raises(checks.NotYetError, match="not yet .*NotImplementedError"):
+        check(stub)
+    assert check(RIGHT8[check]) is None  # passed: printed, no value for nbgrader to read as a score
+    assert capsys.readouterr().out.startswith("correct")
+
+
+def test_chapter8_hints():
+    def hint(result):
+        text = repr(result)
+        assert text.startswith("not yet"), text
+        return text
+
+    assert "D(F - 1) + 1 cells, not D*F" in hint(checks.check_dilated_output_size(
+        lambda n, f, s, p, d: (n + 2 * p - d * f) // s + 1))
+    assert "dilation spreads the taps" in hint(checks.check_dilated_output_size(
+        lambda n, f, s, p, d: (n + 2 * p - f) // s + 1))
+    assert "Raise a ValueError instead" in hint(checks.check_dilated_output_size(
+        lambda n, f, s, p, d: (n + 2 * p - d * (f - 1) - 1) // s + 1))
+
+    def assigned(y, w, s):
+        out = np.zeros(((y.shape[0] - 1) * s + w.shape[0], (y.shape[1] - 1) * s + w.shape[1]))
+        for i in range(y.shape[0]):
+            for j in range(y.shape[1]):
+                out[i * s:i * s + w.shape[0], j * s:j * s + w.shape[1]] = y[i, j] * w
+        return out
+
+    assert "add up (+=)" in hint(checks.check_conv_transpose(assigned))
+    assert "no flip" in hint(checks.check_conv_transpose(lambda y, w, s: right_conv_transpose(y, w[::-1, ::-1], s)))
+    assert "stamps sit 2 cells apart" in hint(checks.check_conv_transpose(lambda y, w, s: right_conv_transpose(y, w, 1)))
+
+    assert "crop P rows and columns" in hint(checks.check_conv2d_dx(
+        lambda *a: stamps_dx(*a, crop=False)))
+    assert "stamps are of the dilated kernel" in hint(checks.check_conv2d_dx(lambda *a: stamps_dx(*a, dilate=False)))
+    assert "add up (+=)" in hint(checks.check_conv2d_dx(lambda *a: stamps_dx(*a, add=False)))
+
+    def short(dout, w, x_shape, s, p, d):  # sized by the stamps, not by x: misses the rows the forward floored
+        (fh, fw), (ho, wo) = w.shape, dout.shape
+        full = stamps_dx(dout, w, ((ho - 1) * s + d * (fh - 1) + 1 - 2 * p, (wo - 1) * s + d * (fw - 1) + 1 - 2 * p),
+                         s, p, d)
+        return full
+
+    assert "dx has x's shape" in hint(checks.check_conv2d_dx(short))
