@@ -73,7 +73,9 @@ class History(NamedTuple):
     """What :func:`train` records.
 
     loss : (steps,) the loss of every mini-batch, in order
-    train_acc, test_acc : (epochs + 1,) accuracy before training and after each epoch
+    train_acc : (epochs,) share of each epoch's mini-batch images classified right *as they were trained on*
+        (free to measure; the weights change during the epoch)
+    test_acc : (epochs,) accuracy on the test images at the end of each epoch
     seconds : float, wall-clock time of the training loop
     """
 
@@ -110,33 +112,35 @@ def train(net, data, epochs=EPOCHS, optimizer=None, batch_size=BATCH_SIZE, rng=S
     rng = np.random.default_rng(rng)
     optimizer = optimizer or nn.Adam(net.parameters(), lr=LR)
     x, y = data.x_train, data.y_train
-
-    def accuracies():
-        return (np.mean(predict(net, x) == y), np.mean(predict(net, data.x_test) == data.y_test))
-
-    losses, accs = [], [accuracies()]
+    losses, train_acc, test_acc = [], [], []
     start = time.perf_counter()
     for epoch in range(1, epochs + 1):
-        bar = _bar(batches(len(y), batch_size, rng), f"epoch {epoch}/{epochs}", progress)
-        for idx in bar:
-            loss, dlogits = nn.softmax_cross_entropy(net.forward(x[idx]), y[idx])
+        epoch_batches = batches(len(y), batch_size, rng)
+        bar = _bar(len(epoch_batches), f"epoch {epoch}/{epochs}", progress)
+        right = 0
+        for idx in epoch_batches:
+            logits = net.forward(x[idx])
+            loss, dlogits = nn.softmax_cross_entropy(logits, y[idx])
             net.backward(dlogits)
             optimizer.step()
             losses.append(loss)
-        accs.append(accuracies())
-        if progress:
-            bar.set_postfix_str(f"loss {np.mean(losses[-len(bar):]):.3f}, test accuracy {accs[-1][1]:.3f}")
+            right += int(np.sum(logits.argmax(axis=1) == y[idx]))
+            if bar:
+                bar.update()
+        train_acc.append(right / len(y))
+        test_acc.append(float(np.mean(predict(net, data.x_test) == data.y_test)))
+        if bar:
+            bar.set_postfix_str(f"loss {np.mean(losses[-len(epoch_batches):]):.3f}, test accuracy {test_acc[-1]:.3f}")
             bar.close()
-    train_acc, test_acc = np.array(accs).T
-    return History(np.array(losses), train_acc, test_acc, time.perf_counter() - start)
+    return History(np.array(losses), np.array(train_acc), np.array(test_acc), time.perf_counter() - start)
 
 
-def _bar(items, desc, progress):
+def _bar(total, desc, progress):
     if not progress:
-        return items
+        return None
     from tqdm.auto import tqdm
 
-    return tqdm(items, desc=desc, unit="batch", leave=True)
+    return tqdm(total=total, desc=desc, unit="batch", leave=True)
 
 
 def _whole(lo):
