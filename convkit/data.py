@@ -1,10 +1,11 @@
 """The 8x8 handwritten digits that scikit-learn ships, split once, as (N, C, H, W) images (Chapter 9).
 
-1797 scans of the digits 0-9 by 43 writers, reduced to 8x8 blocks whose
-values count ink pixels (0-16) {UCI Optical Recognition of Handwritten Digits};
-:func:`sklearn.datasets.load_digits` reads them from a file inside the
-scikit-learn package: nothing is downloaded. Needs scikit-learn
-(``pip install "convkit[train] @ ..."``), imported only when called.
+1797 handwritten digits 0-9 by 43 writers, from the UCI "Optical Recognition
+of Handwritten Digits" set: each a 32x32 bitmap reduced to 8x8 blocks whose
+values count the ink pixels (0-16). :func:`sklearn.datasets.load_digits`
+reads them from a file inside the scikit-learn package: nothing is
+downloaded. Needs scikit-learn (convkit's ``train`` extra), imported only
+when :func:`load_digits` is called.
 """
 from __future__ import annotations
 
@@ -55,8 +56,8 @@ def load_digits(test_fraction=TEST_FRACTION, split_seed=SPLIT_SEED, dtype=np.flo
     try:
         from sklearn.datasets import load_digits as sklearn_digits
     except ImportError:
-        raise ImportError("the digits come with scikit-learn, which is not installed: "
-                          "pip install -r requirements.txt (or convkit's [train] extra)") from None
+        raise ImportError("the digits come with scikit-learn, which is not installed here: "
+                          "pip install scikit-learn tqdm (the book's requirements.txt has both)") from None
     bunch = sklearn_digits()
     x = (bunch.images / 16.0).astype(dtype)[:, None]  # (1797, 1, 8, 8): ink counts 0..16 -> [0, 1]
     y = bunch.target.astype(np.int64)
