@@ -10,6 +10,9 @@ Chapter 4, backprop        :func:`conv1d`, :func:`conv1d_backward`,
                            :func:`numerical_gradient`, :func:`rel_error`,
                            :func:`gradient_check`
 Chapter 5, im2col          :func:`im2col`, :func:`col2im`, :class:`Conv2D`
+Chapter 9, a CNN           :mod:`convkit.nn` (layers, loss, optimizers),
+                           :mod:`convkit.train` (``python -m convkit.train``),
+                           :mod:`convkit.data` (the 8x8 digits)
 all of them                :func:`conv2d`, :func:`conv2d_backward`, :data:`METHODS`
 =========================  ===========================================
 

@@ -26,14 +26,14 @@ class Digits(NamedTuple):
     """Train and test images with their labels.
 
     x_train : ndarray, shape (N_train, 1, 8, 8), float64 in [0, 1]
-    y_train : ndarray of int64, shape (N_train,), the digit 0-9
-    x_test, y_test : the same for the test images
+    labels_train : ndarray of int64, shape (N_train,), the digit 0-9
+    x_test, labels_test : the same for the test images
     """
 
     x_train: np.ndarray
-    y_train: np.ndarray
+    labels_train: np.ndarray
     x_test: np.ndarray
-    y_test: np.ndarray
+    labels_test: np.ndarray
 
 
 def load_digits(test_fraction=TEST_FRACTION, split_seed=SPLIT_SEED, dtype=np.float64) -> Digits:

@@ -11,16 +11,16 @@ Every layer has :class:`convkit.Conv2D`'s interface:
     Each backward *overwrites* them (nothing accumulates), so an optimizer
     step needs no zeroing first.
 
-=========================  =================================  ====================================
-layer                      forward                            parameters
-=========================  =================================  ====================================
-:class:`ReLU`              ``max(x, 0)``, any shape           none
-:class:`MaxPool2D`         largest entry of each window       none
-:class:`Flatten`           (N, ...) -> (N, D)                 none
-:class:`Linear`            ``x @ W.T + b``                    ``W`` (D_out, D_in), ``b`` (D_out,)
-:class:`convkit.Conv2D`    Chapters 1-5                       ``W`` (K, C, FH, FW), ``b`` (K,)
-:class:`Sequential`        the layers in order                theirs, via :meth:`Sequential.parameters`
-=========================  =================================  ====================================
+=======================  ====================================  ===========================================
+layer                    forward                               parameters
+=======================  ====================================  ===========================================
+:class:`ReLU`            ``max(x, 0)``, any shape              none
+:class:`MaxPool2D`       (N, C, H, W) -> (N, C, Hout, Wout)    none
+:class:`Flatten`         (N, C, H, W) -> (N, C*H*W)            none
+:class:`Linear`          (N, in) -> (N, out): ``x @ W.T + b``  ``W`` (out, in), ``b`` (out,)
+:class:`convkit.Conv2D`  Chapters 1-5                          ``W`` (K, C, FH, FW), ``b`` (K,)
+:class:`Sequential`      the layers in order                   theirs: :meth:`Sequential.parameters`
+=======================  ====================================  ===========================================
 
 :func:`softmax_cross_entropy` turns logits and labels into the loss and its
 gradient; :class:`SGD` and :class:`Adam` update the parameters in place, with
@@ -200,17 +200,17 @@ class Linear:
     Parameters
     ----------
     in_features, out_features : int
-        D_in and D_out.
+        Inputs and outputs per example.
     rng : numpy.random.Generator or int, optional
         Source of the initial weights (a seed is accepted too).
     dtype : numpy dtype, default float64
 
     Attributes
     ----------
-    W : ndarray, shape (D_out, D_in)
+    W : ndarray, shape (out_features, in_features)
         PyTorch's layout (one row per output). He-initialised, like
-        :class:`convkit.Conv2D`: normal with variance 2 / D_in.
-    b : ndarray, shape (D_out,)
+        :class:`convkit.Conv2D`: normal with variance 2 / in_features.
+    b : ndarray, shape (out_features,)
         Zeros.
     dW, db : ndarray or None
         Gradients from the last :meth:`backward`.
@@ -228,11 +228,11 @@ class Linear:
         return f"Linear({self.W.shape[1]}, {self.W.shape[0]})"
 
     def forward(self, x):
-        """x (N, D_in) -> out (N, D_out)."""
+        """x (N, in_features) -> out (N, out_features)."""
         x = _floats(x)
         if x.ndim != 2 or x.shape[1] != self.W.shape[1]:
             hint = " (a Flatten() layer before this one turns (N, C, H, W) into (N, C*H*W))" if x.ndim > 2 else ""
-            raise ConvArgumentError(f"{self}: x must have shape (N, D_in) = (N, {self.W.shape[1]}); "
+            raise ConvArgumentError(f"{self}: x must have shape (N, in_features) = (N, {self.W.shape[1]}); "
                                     f"got x.shape={x.shape}{hint}")
         self._x = x
         return x @ self.W.T + self.b
@@ -240,7 +240,7 @@ class Linear:
     __call__ = forward
 
     def backward(self, dout):
-        """dout (N, D_out) -> dx (N, D_in); sets ``dW = dout.T @ x`` (D_out, D_in) and ``db`` (D_out,)."""
+        """dout (N, out_features) -> dx (N, in_features); sets ``dW = dout.T @ x`` and ``db = dout.sum(0)``."""
         x = _need_forward(self._x, self)
         dout = _check_dout(dout, (x.shape[0], self.W.shape[0]), self)
         self.dW = dout.T @ x

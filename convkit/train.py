@@ -99,7 +99,7 @@ def train(net, data, epochs=EPOCHS, optimizer=None, batch_size=BATCH_SIZE, rng=S
     net : nn.Sequential
         E.g. :func:`make_net`; its logits are (N, 10).
     data : convkit.data.Digits
-        x_train (N, 1, 8, 8), y_train (N,), x_test, y_test.
+        x_train (N, 1, 8, 8), labels_train (N,), x_test, labels_test.
     epochs : int
     optimizer : nn.SGD or nn.Adam, optional
         Default ``Adam(net.parameters(), lr=LR)``.
@@ -111,24 +111,24 @@ def train(net, data, epochs=EPOCHS, optimizer=None, batch_size=BATCH_SIZE, rng=S
     """
     rng = np.random.default_rng(rng)
     optimizer = optimizer or nn.Adam(net.parameters(), lr=LR)
-    x, y = data.x_train, data.y_train
+    x, labels = data.x_train, data.labels_train
     losses, train_acc, test_acc = [], [], []
     start = time.perf_counter()
     for epoch in range(1, epochs + 1):
-        epoch_batches = batches(len(y), batch_size, rng)
+        epoch_batches = batches(len(labels), batch_size, rng)
         bar = _bar(len(epoch_batches), f"epoch {epoch}/{epochs}", progress)
         right = 0
         for idx in epoch_batches:
             logits = net.forward(x[idx])
-            loss, dlogits = nn.softmax_cross_entropy(logits, y[idx])
+            loss, dlogits = nn.softmax_cross_entropy(logits, labels[idx])
             net.backward(dlogits)
             optimizer.step()
             losses.append(loss)
-            right += int(np.sum(logits.argmax(axis=1) == y[idx]))
+            right += int(np.sum(logits.argmax(axis=1) == labels[idx]))
             if bar:
                 bar.update()
-        train_acc.append(right / len(y))
-        test_acc.append(float(np.mean(predict(net, data.x_test) == data.y_test)))
+        train_acc.append(right / len(labels))
+        test_acc.append(float(np.mean(predict(net, data.x_test) == data.labels_test)))
         if bar:
             bar.set_postfix_str(f"loss {np.mean(losses[-len(epoch_batches):]):.3f}, test accuracy {test_acc[-1]:.3f}")
             bar.close()
@@ -182,8 +182,8 @@ def main(argv=None) -> int:
     data = load_digits()
     net = make_net(args.seed, method=args.method)
     history = train(net, data, epochs=args.epochs, rng=args.seed, progress=not args.no_progress)
-    right = int(np.sum(predict(net, data.x_test) == data.y_test))
-    n = len(data.y_test)
+    right = int(np.sum(predict(net, data.x_test) == data.labels_test))
+    n = len(data.labels_test)
     print(f"test accuracy: {right / n:.3f} ({right}/{n}) in {time.perf_counter() - start:.1f} s", flush=True)
     return 0
 

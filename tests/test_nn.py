@@ -283,13 +283,13 @@ def test_training_matches_a_pytorch_twin(optimizer):
     rng = np.random.default_rng(0)
     ours_loss, theirs_loss = [], []
     for _ in range(2):  # two epochs: 90 steps
-        for idx in batches(len(data.y_train), 32, rng):
-            x, y = data.x_train[idx], data.y_train[idx]
-            loss, dz = nn.softmax_cross_entropy(net.forward(x), y)
+        for idx in batches(len(data.labels_train), 32, rng):
+            x, labels = data.x_train[idx], data.labels_train[idx]
+            loss, dz = nn.softmax_cross_entropy(net.forward(x), labels)
             net.backward(dz)
             ours.step()
             theirs.zero_grad()
-            t_loss = F.cross_entropy(twin(torch.tensor(x)), torch.tensor(y))
+            t_loss = F.cross_entropy(twin(torch.tensor(x)), torch.tensor(labels))
             t_loss.backward()
             theirs.step()
             ours_loss.append(loss)
@@ -330,7 +330,7 @@ def test_same_seed_same_network():
      r"MaxPool2D\(kernel_size=\(2, 2\), stride=\(2, 2\)\) does not fit x.shape=\(1, 1, 5, 4\).*not a whole number"),
     (lambda: nn.MaxPool2D(2).forward(np.zeros((4, 4))), r"x must be 4-D \(N, C, H, W\); got x.shape=\(4, 4\)"),
     (lambda: nn.MaxPool2D(0), r"kernel_size must be >= 1; got kernel_size=0"),
-    (lambda: nn.Linear(64, 10).forward(np.zeros((2, 16, 2, 2))), r"\(N, D_in\) = \(N, 64\).*Flatten"),
+    (lambda: nn.Linear(64, 10).forward(np.zeros((2, 16, 2, 2))), r"\(N, in_features\) = \(N, 64\).*Flatten"),
     (lambda: nn.Linear(3, 0), r"must be >= 1"),
     (lambda: nn.ReLU().backward(np.zeros(3)), r"ReLU\(\).backward\(\) needs a forward\(\) first"),
     (lambda: (lambda r: (r.forward(np.zeros((2, 3))), r.backward(np.zeros((3, 2)))))(nn.ReLU()),

@@ -79,7 +79,7 @@ def test_the_split_is_fixed_and_disjoint():
     d = load_digits()
     assert d.x_train.shape == (1437, 1, 8, 8) and d.x_test.shape == (360, 1, 8, 8)
     assert d.x_train.min() == 0 and d.x_train.max() == 1
-    assert sorted(np.unique(d.y_test)) == list(range(10))
+    assert sorted(np.unique(d.labels_test)) == list(range(10))
     again = load_digits()
     np.testing.assert_array_equal(d.x_test, again.x_test)
     train_rows = {row.tobytes() for row in d.x_train.reshape(1437, -1)}
