@@ -316,7 +316,8 @@ def upload_control(filters=None):
     import ipywidgets as widgets
     from IPython.display import Image
 
-    upload = widgets.FileUpload(accept="image/*", multiple=False, description="Upload a photo",
+    # No icon: the widget manager would fetch an icon font for it, which the book does not serve.
+    upload = widgets.FileUpload(accept="image/*", multiple=False, description="Upload a photo", icon="",
                                 tooltip="a JPEG or PNG from your computer")
     out = widgets.Output()
 
