@@ -174,7 +174,7 @@ def main(argv=None) -> int:
                     help=f"seed of the initial weights and of the order of the mini-batches (default {SEED})")
     ap.add_argument("--method", choices=METHODS, default="fast", metavar="{" + ",".join(METHODS) + "}",
                     help="how the convolution layers compute (default fast; all give the same result, "
-                         "'loops' takes hours)")
+                         "at very different speeds: 'loops' takes tens of minutes)")
     ap.add_argument("--no-progress", action="store_true", help="no progress bars, only the result line")
     args = ap.parse_args(argv)
 
