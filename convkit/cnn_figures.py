@@ -337,7 +337,8 @@ def upload_control(filters=None):
         fig.savefig(buf, format="png")
         plt.close(fig)  # drawn here, not again by the notebook's inline backend
         names = ", ".join(PHOTO_FILTERS if filters is None else filters)
-        out.append_display_data(Image(buf.getvalue(), format="png", alt=f"{name} and its versions filtered with {names}"))
+        alt = f"{name} and its versions filtered with {names}"
+        out.append_display_data(Image(buf.getvalue(), format="png", alt=alt))
 
     upload.observe(show, names="value")
     return widgets.VBox([upload, out])

@@ -113,8 +113,8 @@ class MaxPool2D:
     row, then column by column inside the window) takes it all, as in PyTorch's
     CPU code. Where windows overlap (stride < window) an entry can be the
     arg-max of several windows; it then receives the sum of their gradients.
-    NaN is ignored unless it is the window's first entry (no comparison with
-    NaN is true).
+    A NaN in a window makes the output NaN (and takes the gradient), as in
+    PyTorch: a diverged input is not hidden.
     """
 
     def __init__(self, kernel_size, stride=None):
@@ -150,7 +150,9 @@ class MaxPool2D:
             if out is None:
                 out = x[sl].copy()
                 continue
-            better = x[sl] > out  # strict: on a tie the earlier entry (reading order) keeps the window
+            # Strict: on a tie the earlier entry (reading order) keeps the window. A NaN always takes
+            # it (PyTorch's rule too), so that a NaN in the input shows in the output.
+            better = (x[sl] > out) | np.isnan(x[sl])
             np.copyto(out, x[sl], where=better)
             np.copyto(arg, idx, where=better)
         self._cache = (x.shape, arg)

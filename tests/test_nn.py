@@ -164,6 +164,18 @@ def test_maxpool_tie_rule():
     np.testing.assert_array_equal(dx[0, 0], [[0, 1, 2, 0], [0, 0, 0, 0]])
 
 
+def test_maxpool_propagates_nan_as_pytorch_does():
+    x = np.array([[1.0, np.nan, 3.0, 2.0], [0.0, 5.0, 1.0, np.nan]])[None, None]
+    x = np.concatenate([x, x[:, :, ::-1]], axis=2)  # NaN first, last, and next to a larger number
+    dout = np.arange(1.0, 5.0).reshape(1, 1, 2, 2)
+    pool = nn.MaxPool2D(2)
+    out, dx = pool.forward(x), pool.backward(dout)
+    t_out, t_dx = torch_grad(lambda t: F.max_pool2d(t, 2), x, dout)
+    np.testing.assert_array_equal(out, t_out)  # NaN where PyTorch has NaN
+    np.testing.assert_array_equal(dx, t_dx)
+    assert np.isnan(out).all()
+
+
 def test_maxpool_overlapping_windows_add_up():
     """With stride 1 a 3x3 window's maximum is the arg-max of every window that contains it."""
     x = np.zeros((1, 1, 4, 4))
@@ -337,7 +349,8 @@ def test_same_seed_same_network():
     (lambda: nn.ReLU().backward(np.zeros(3)), r"ReLU\(\).backward\(\) needs a forward\(\) first"),
     (lambda: (lambda r: (r.forward(np.zeros((2, 3))), r.backward(np.zeros((3, 2)))))(nn.ReLU()),
      r"dout must have the shape of the last forward's output \(2, 3\); got dout.shape=\(3, 2\)"),
-    (lambda: nn.softmax_cross_entropy(np.zeros((2, 10)), [3, 10]), r"labels must lie in 0..9.*got \[10\] at rows \[1\]"),
+    (lambda: nn.softmax_cross_entropy(np.zeros((2, 10)), [3, 10]),
+     r"labels must lie in 0..9.*got \[10\] at rows \[1\]"),
     (lambda: nn.softmax_cross_entropy(np.zeros((2, 10)), [1.0, 2.0]), r"labels must be integers"),
     (lambda: nn.softmax_cross_entropy(np.zeros((2, 10)), [1, 2, 3]), r"labels must have shape \(N,\) = \(2,\)"),
     (lambda: nn.softmax_cross_entropy(np.zeros(10), [1]), r"logits must be 2-D \(N, M\)"),
