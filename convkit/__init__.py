@@ -14,6 +14,9 @@ Chapter 8, dilation and    ``dilation=`` of the 2-D functions above,
 transposed convolutions    :func:`conv_transpose2d`,
                            :func:`conv_transpose2d_backward`,
                            :func:`transposed_output_size`
+Chapter 9, a CNN           :mod:`convkit.nn` (layers, loss, optimizers),
+                           :mod:`convkit.train` (``python -m convkit.train``),
+                           :mod:`convkit.data` (the 8x8 digits)
 all of them                :func:`conv2d`, :func:`conv2d_backward`, :data:`METHODS`
 =========================  ===========================================
 
