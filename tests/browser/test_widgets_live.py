@@ -25,7 +25,7 @@ def lab(tmp_path_factory):
 
 
 @pytest.fixture
-def live(lab, recorder, request):
+def live(lab, recorder):
     """Opens a notebook in JupyterLab (``live(name)``); shuts its kernel down afterwards."""
     opened = []
 
