@@ -2,7 +2,7 @@
 PY      := .venv/bin/python
 STAMP   := .venv/.installed
 
-.PHONY: book book-nosolutions student test unit bench clean
+.PHONY: book book-nosolutions pdf student test unit bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
@@ -22,25 +22,39 @@ CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
-## Build the book into book/_build/html (executes every notebook; fails on any warning).
+# Debian's poppler-utils: pdfunite joins the PDF's pages; pdftotext and pdfimages read it back in tests.
+PDFUNITE := /usr/bin/pdfunite
+$(PDFUNITE):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
+
+## Build the book into book/_build/html (executes every notebook afresh; fails on any warning).
 book: $(STAMP) $(ASSETS)
+	rm -rf book/_build/.jupyter_cache
 	.venv/bin/jupyter-book build book --all -W -n --keep-going
 
-## The solutions-free edition, into book/_build_nosolutions/_build/html.
-book-nosolutions: $(STAMP) $(ASSETS)
+## The solutions-free edition, into book/_build_nosolutions/_build/html: no solution on its pages, in its
+## search index or downloads (student versions), no launch buttons (book/_ext/edition.py).
+## It reuses the notebooks the full build has just executed.
+book-nosolutions: book
 	BOOK_EDITION=nosolutions .venv/bin/jupyter-book build book --all -W -n --keep-going --path-output book/_build_nosolutions
+
+## One PDF of the book, book/_build/pdf/book.pdf: Chromium prints the built pages (book/make_pdf.py).
+pdf: book $(CHROMIUM) $(PDFUNITE)
+	$(PY) book/make_pdf.py
 
 ## Student notebooks (solutions replaced by stubs) into student/.
 student: $(STAMP)
 	$(PY) -m convkit.assign notebooks student
 
-## Unit tests, the notebooks (nbval, stored outputs) and the built pages in Chromium.
-test: book book-nosolutions $(CHROMIUM)
+## Unit tests, the notebooks (nbval, stored outputs), the built pages in Chromium, the nbgrader workflow,
+## the solutions-free edition's files and the PDF.
+test: book book-nosolutions pdf $(CHROMIUM)
 	$(PY) -m pytest
 
 ## Only the convkit unit tests (fast).
 unit: $(STAMP)
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests --ignore=tests/test_nbgrader_workflow.py --ignore=tests/test_edition_leaks.py \
+	    --ignore=tests/test_pdf.py
 
 ## Speed table: every method, the GEMM floor and PyTorch.
 bench: $(STAMP)

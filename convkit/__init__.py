@@ -7,27 +7,34 @@ Chapter 1, one window      :func:`corr2d`
 Chapter 2, shapes          :func:`output_size`
 Chapter 3, W*              :func:`conv_matrix`, :func:`conv_matrix_pattern`
 Chapter 4, backprop        :func:`conv1d`, :func:`conv1d_backward`,
-                           :func:`numerical_gradient`, :func:`rel_error`
+                           :func:`numerical_gradient`, :func:`rel_error`,
+                           :func:`gradient_check`
 Chapter 5, im2col          :func:`im2col`, :func:`col2im`, :class:`Conv2D`
 all of them                :func:`conv2d`, :func:`conv2d_backward`, :data:`METHODS`
 =========================  ===========================================
 
-Bad arguments raise :class:`ConvArgumentError`, a ``ValueError``.
+Bad arguments raise :class:`ConvArgumentError`, a ``ValueError``. So does a
+call that would need more memory than :func:`memory_limit` (by default half of
+the machine's memory; :func:`set_memory_limit` or the environment variable
+``CONVKIT_MEMORY_LIMIT`` changes it): every method estimates its peak from the
+shapes before it allocates (:mod:`convkit.memory`).
 """
 from .conv1d import conv1d, conv1d_backward
 from .conv2d import METHODS, conv2d, conv2d_backward
 from .corr import corr2d
 from .errors import ConvArgumentError
 from .geometry import output_size
-from .gradcheck import numerical_gradient, rel_error
+from .gradcheck import GRADIENT_CHECK_TOL, gradient_check, numerical_gradient, rel_error
 from .im2col import col2im, im2col
 from .layer import Conv2D
+from .memory import memory_limit, set_memory_limit
 from .sparse_matrix import conv_matrix, conv_matrix_pattern
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "ConvArgumentError", "Conv2D", "METHODS", "col2im", "conv1d", "conv1d_backward", "conv2d",
-    "conv2d_backward", "conv_matrix", "conv_matrix_pattern", "corr2d", "im2col", "numerical_gradient", "output_size",
+    "ConvArgumentError", "Conv2D", "GRADIENT_CHECK_TOL", "METHODS", "col2im", "conv1d", "conv1d_backward", "conv2d",
+    "conv2d_backward", "conv_matrix", "conv_matrix_pattern", "corr2d", "gradient_check", "im2col", "numerical_gradient", "output_size",
     "rel_error",
+    "memory_limit", "set_memory_limit",
 ]

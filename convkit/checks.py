@@ -12,9 +12,18 @@ notebook displays as one short message:
   stride ignored, rows and columns swapped).
 
 A check never lets an exception from the student's code escape as a traceback.
+
+**Grading.** While nbgrader runs a notebook (``nbgrader autograde`` and
+``nbgrader validate`` set the environment variable ``NBGRADER_EXECUTION``), a
+check that is not passed raises :class:`NotYetError` with the same message
+instead of returning it: nbgrader gives a graded cell its points only when the
+cell does not raise (and a passed check prints its message instead of returning it, since
+nbgrader would read a returned value as a score). In Jupyter, a student sees the message, not a
+traceback.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +35,7 @@ from .geometry import output_size
 from .im2col import col2im, im2col
 from .sparse_matrix import conv_matrix
 
-__all__ = ["CheckResult", "check_answer", "check_output_size", "check_corr2d", "check_flip", "check_conv_matrix",
+__all__ = ["CheckResult", "NotYetError", "check_answer", "check_output_size", "check_corr2d", "check_flip", "check_conv_matrix",
            "check_conv1d_dx", "check_conv2d_backward", "check_im2col", "check_col2im"]
 
 
@@ -44,6 +53,24 @@ class CheckResult:
         return self.message
 
     __str__ = __repr__
+
+
+class NotYetError(AssertionError):
+    """A check not passed while nbgrader grades: the cell fails and scores 0 (see the module doc)."""
+
+
+def _finish(result: CheckResult) -> CheckResult | None:
+    """Return ``result``; while nbgrader grades, raise it if not passed, print it if passed.
+
+    nbgrader reads a graded cell's displayed value as its score and warns about any value that
+    is not a number, so while it grades a passed check prints its message and returns None.
+    """
+    if os.environ.get("NBGRADER_EXECUTION"):
+        if not result.passed:
+            raise NotYetError(result.message)
+        print(result.message)
+        return None
+    return result
 
 
 class _NotYet(Exception):
@@ -93,30 +120,30 @@ def _run(name, body):
     try:
         n = body()
     except _NotYet as why:
-        return CheckResult(False, f"not yet ({name}): {why}")
-    return CheckResult(True, f"correct ({name}): all {n} cases agree with convkit")
+        return _finish(CheckResult(False, f"not yet ({name}): {why}"))
+    return _finish(CheckResult(True, f"correct ({name}): all {n} cases agree with convkit"))
 
 
 def _answers():
     """Exercise -> (expected answer, what it is, hints), all computed with convkit."""
     x9 = np.arange(1, 10).reshape(3, 3)
     x16 = np.arange(1, 17).reshape(4, 4)
-    k = np.array([[1, 2], [3, 4]])
+    w = np.array([[1, 2], [3, 4]])
     pairs = [(s, p) for s in range(1, 5) for p in range(4)
              if (64 - 4 + 2 * p) % s == 0 and (64 - 4 + 2 * p) // s + 1 == 32]
     w5 = conv_matrix(np.ones((2, 2)), (4, 4), 1, 1)
     return {
         "1.1": (corr2d(x9, [[0, 1], [1, 0]]), "the 2x2 output",
                 [(corr2d(x9, [[0, 1], [1, 0]]).T, "rows and columns swapped")]),
-        "1.2": (((3, 3), corr2d(x16, k)[1, 2]), "(output shape, output[1, 2])",
-                [(((3, 3), corr2d(x16, k)[2, 1]), "that is output[2, 1]: row 1, column 2 means window rows 1-2, "
+        "1.2": (((3, 3), corr2d(x16, w)[1, 2]), "(output shape, output[1, 2])",
+                [(((3, 3), corr2d(x16, w)[2, 1]), "that is output[2, 1]: row 1, column 2 means window rows 1-2, "
                                                   "columns 2-3")]),
         "2.1": ((output_size(28, 5), output_size(28, 5, 1, 2)), "(no padding, padding 2)",
                 [((28 - 5, 28 - 5 + 4), "you forgot the + 1: windows *start* at 0 .. n + 2P - f")]),
         "2.3": ((pairs, 8 * 3 * 4 * 4 + 8), "(list of (stride, padding) pairs, parameter count)",
                 [((pairs, 8 * 3 * 4 * 4), "each of the 8 filters has a bias too")]),
-        "3.1": (conv_matrix(k, (3, 3))[2], "row 2 of W*",
-                [(conv_matrix(k, (3, 3))[1], "that is row 1; rows count from 0 in reading order: y00, y01, y10")]),
+        "3.1": (conv_matrix(w, (3, 3))[2], "row 2 of W*",
+                [(conv_matrix(w, (3, 3))[1], "that is row 1; rows count from 0 in reading order: y00, y01, y10")]),
         "3.2": (((9, 16, 36), (w5.shape[0], w5.shape[1], int(np.count_nonzero(w5)))),
                 "((rows, columns, non-zeros) without padding, the same with padding 1)",
                 [(((9, 16, 36), (25, 36, 100)), "W* multiplies the *unpadded* input: padding adds no columns, "
@@ -130,15 +157,15 @@ def check_answer(exercise, answer):
     """An answer worked out by hand for exercise ``exercise`` (e.g. ``"2.1"``): a value, or a function returning it."""
     table = _answers()
     if exercise not in table:
-        return CheckResult(False, f"not yet: no exercise {exercise!r}; choose one of {sorted(table)}")
+        return _finish(CheckResult(False, f"not yet: no exercise {exercise!r}; choose one of {sorted(table)}"))
     want, what, hints = table[exercise]
     if callable(answer):
         try:
             answer = _call(answer, f"exercise {exercise}")
         except _NotYet as why:
-            return CheckResult(False, f"not yet (exercise {exercise}): {why}")
+            return _finish(CheckResult(False, f"not yet (exercise {exercise}): {why}"))
     if answer is None or answer is ...:
-        return CheckResult(False, f"not yet (exercise {exercise}): replace the ... with {what}")
+        return _finish(CheckResult(False, f"not yet (exercise {exercise}): replace the ... with {what}"))
 
     def same(a, b):
         try:
@@ -150,11 +177,13 @@ def check_answer(exercise, answer):
             return False
 
     if same(answer, want):
-        return CheckResult(True, f"correct (exercise {exercise})")
+        return _finish(CheckResult(True, f"correct (exercise {exercise})"))
     for wrong, advice in hints:
         if same(answer, wrong):
-            return CheckResult(False, f"not yet (exercise {exercise}): {what} is not {answer!r}. Hint: {advice}.")
-    return CheckResult(False, f"not yet (exercise {exercise}): {what} is not {answer!r}; check each step again.")
+            return _finish(CheckResult(False, f"not yet (exercise {exercise}): {what} is not {answer!r}. "
+                                              f"Hint: {advice}."))
+    return _finish(CheckResult(False, f"not yet (exercise {exercise}): {what} is not {answer!r}; "
+                                      f"check each step again."))
 
 
 def check_output_size(fn):
@@ -186,7 +215,7 @@ def check_output_size(fn):
 
 
 def check_corr2d(fn):
-    """``fn(x, k)``: valid 2-D cross-correlation of one channel."""
+    """``fn(x, w)``: valid 2-D cross-correlation of one channel with the kernel ``w``."""
 
     def body():
         rng = np.random.default_rng(0)
@@ -194,12 +223,12 @@ def check_corr2d(fn):
                  (rng.integers(-3, 4, (4, 5)).astype(float), rng.integers(-2, 3, (2, 3)).astype(float),
                   "a 4x5 input with a 2x3 kernel"),
                  (rng.integers(-3, 4, (3, 3)).astype(float), np.array([[2.0]]), "a 1x1 kernel")]
-        for x, k, what in cases:
-            case = f"{what} (x.shape={x.shape}, k.shape={k.shape})"
-            hints = [(corr2d(x, k[::-1, ::-1]), "you flipped the kernel: that is true convolution; deep-learning "
+        for x, w, what in cases:
+            case = f"{what} (x.shape={x.shape}, w.shape={w.shape})"
+            hints = [(corr2d(x, w[::-1, ::-1]), "you flipped the kernel: that is true convolution; deep-learning "
                                                 "'convolution' slides the kernel as it is."),
-                     (corr2d(x, k).T, "rows and columns are swapped: out[i, j] uses rows i.. and columns j..")]
-            _compare(_call(fn, case, x.copy(), k.copy()), corr2d(x, k), case, hints)
+                     (corr2d(x, w).T, "rows and columns are swapped: out[i, j] uses rows i.. and columns j..")]
+            _compare(_call(fn, case, x.copy(), w.copy()), corr2d(x, w), case, hints)
         return len(cases)
 
     return _run("corr2d", body)
@@ -231,63 +260,63 @@ def check_conv1d_dx(fn, stride=1):
 
 
 def check_flip(fn):
-    """``fn(k)`` returns K' with corr2d(x, K') equal to the true convolution of x with k."""
+    """``fn(w)`` returns w' with corr2d(x, w') equal to the true convolution of x with w."""
 
     def body():
         rng = np.random.default_rng(4)
         for shape in [(2, 2), (2, 3), (3, 1)]:
-            k = rng.integers(-4, 5, shape).astype(float)
+            w = rng.integers(-4, 5, shape).astype(float)
             case = f"a {shape[0]}x{shape[1]} kernel"
-            hints = [(k[::-1], "flip left-right as well as upside down (a 180° rotation)"),
-                     (k[:, ::-1], "flip upside down as well as left-right (a 180° rotation)"),
-                     (k.T, "a transpose is not a flip: rotate by 180°")]
-            _compare(_call(fn, case, k.copy()), k[::-1, ::-1], case, hints)
+            hints = [(w[::-1], "flip left-right as well as upside down (a 180° rotation)"),
+                     (w[:, ::-1], "flip upside down as well as left-right (a 180° rotation)"),
+                     (w.T, "a transpose is not a flip: rotate by 180°")]
+            _compare(_call(fn, case, w.copy()), w[::-1, ::-1], case, hints)
         return 3
 
     return _run("kernel flip", body)
 
 
 def check_conv_matrix(fn):
-    """``fn(k, input_shape)``: W* for stride 1, no padding, rows and columns in reading order."""
+    """``fn(w, input_shape)``: W* for stride 1, no padding, rows and columns in reading order."""
 
     def body():
         rng = np.random.default_rng(5)
         cases = [(np.array([[1.0, 2.0], [3.0, 4.0]]), (3, 3)), (rng.integers(1, 5, (2, 3)).astype(float), (3, 4)),
                  (rng.integers(1, 5, (3, 1)).astype(float), (4, 2))]
-        for k, shape in cases:
-            case = f"k.shape={k.shape}, input_shape={shape}"
-            want = conv_matrix(k, shape)
-            col_major = conv_matrix(k.T, shape[::-1])  # everything read column by column
+        for w, shape in cases:
+            case = f"w.shape={w.shape}, input_shape={shape}"
+            want = conv_matrix(w, shape)
+            col_major = conv_matrix(w.T, shape[::-1])  # everything read column by column
             hints = [(col_major if col_major.shape == want.shape else None,
                       "read rows and columns in reading order: row by row, left to right"),
                      (want.T, "one row per *output* (Hout*Wout rows), one column per input pixel")]
-            _compare(_call(fn, case, k.copy(), shape), want, case, hints)
+            _compare(_call(fn, case, w.copy(), shape), want, case, hints)
         return len(cases)
 
     return _run("W*", body)
 
 
 def check_conv2d_backward(fn):
-    """``fn(dout, x, k, padding)`` -> (dx, dk) for one channel, one kernel, stride 1."""
+    """``fn(dout, x, w, padding)`` -> (dx, dw) for one channel, one kernel, stride 1."""
 
     def body():
         rng = np.random.default_rng(6)
         cases = [((3, 3), (2, 2), 0), ((4, 5), (2, 3), 1), ((5, 4), (3, 3), 1)]
         for xs, ks, p in cases:
-            x, k = rng.standard_normal(xs), rng.standard_normal(ks)
+            x, w = rng.standard_normal(xs), rng.standard_normal(ks)
             ho, wo = xs[0] - ks[0] + 2 * p + 1, xs[1] - ks[1] + 2 * p + 1
             dout = rng.standard_normal((ho, wo))
-            case = f"x.shape={xs}, k.shape={ks}, padding={p}"
-            dx, dk, _ = conv2d_backward(dout[None, None], x[None, None], k[None, None], 1, p)
-            got = _call(fn, case, dout.copy(), x.copy(), k.copy(), p)
+            case = f"x.shape={xs}, w.shape={ks}, padding={p}"
+            dx, dw, _ = conv2d_backward(dout[None, None], x[None, None], w[None, None], 1, p)
+            got = _call(fn, case, dout.copy(), x.copy(), w.copy(), p)
             if not isinstance(got, tuple) or len(got) != 2:
-                raise _NotYet(f"{case}: return a pair (dx, dk); got {type(got).__name__}")
-            unflipped = corr2d(np.pad(dout, ((ks[0] - 1,) * 2, (ks[1] - 1,) * 2)), k)
+                raise _NotYet(f"{case}: return a pair (dx, dw); got {type(got).__name__}")
+            unflipped = corr2d(np.pad(dout, ((ks[0] - 1,) * 2, (ks[1] - 1,) * 2)), w)
             unflipped = unflipped[p:p + xs[0], p:p + xs[1]] if unflipped.shape[0] >= xs[0] + p else None
             _compare(got[0], dx[0, 0], case + ", dx",
-                     [(unflipped, "correlate the padded dout with the kernel rotated by 180°: k[::-1, ::-1]")])
-            _compare(got[1], dk[0, 0], case + ", dk",
-                     [(dk[0, 0][::-1, ::-1], "dk is x (padded) correlated with dout; no flip there")])
+                     [(unflipped, "correlate the padded dout with the kernel rotated by 180°: w[::-1, ::-1]")])
+            _compare(got[1], dw[0, 0], case + ", dw",
+                     [(dw[0, 0][::-1, ::-1], "dw is x (padded) correlated with dout; no flip there")])
         return len(cases)
 
     return _run("2-D backward", body)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from . import methods
 from .errors import ConvArgumentError
 from .geometry import as_float, prepare_conv2d
+from .memory import check_conv
 
 __all__ = ["conv2d", "conv2d_backward", "METHODS"]
 
@@ -33,9 +34,19 @@ def conv2d(x, w, b=None, stride=1, padding=0, method="im2col"):
     ndarray, shape (N, K, Hout, Wout)
         ``Hout = (H - FH + 2*PH)/SH + 1`` (must be whole), likewise Wout.
         float32 if every input is float32, else float64.
+
+    Raises
+    ------
+    ConvArgumentError
+        For bad arguments (the message names them), and when the method would
+        need more memory than :func:`convkit.memory_limit` allows: checked from
+        the shapes before anything is allocated, the message gives the size in
+        GiB and the fastest method that fits (``"matrix"`` builds a
+        (K*Hout*Wout, C*H*W) matrix and is the first to hit the limit).
     """
     impl = methods.get(method)
     x, w, b, g = prepare_conv2d(x, w, b, stride, padding)
+    check_conv(g, x.dtype, method)
     out, _ = impl.forward(x, w, b, g)
     return out
 
@@ -57,6 +68,11 @@ def conv2d_backward(dout, x, w, stride=1, padding=0, method="im2col"):
     dx : ndarray, shape (N, C, H, W)
     dw : ndarray, shape (K, C, FH, FW)
     db : ndarray, shape (K,)
+
+    Raises
+    ------
+    ConvArgumentError
+        As :func:`conv2d`, including the memory guard (for the backward pass).
     """
     impl = methods.get(method)
     dout = as_float(dout, "dout")
@@ -67,5 +83,6 @@ def conv2d_backward(dout, x, w, stride=1, padding=0, method="im2col"):
             f"x.shape={g.x_shape}, w.shape={g.w_shape}, stride=({g.sh}, {g.sw}), "
             f"padding=({g.ph}, {g.pw}); got dout.shape={dout.shape}"
         )
+    check_conv(g, x.dtype, method, backward=True, caller="conv2d_backward")
     dout = dout.astype(x.dtype, copy=False)
     return impl.backward(dout, impl.cache_for(x, w, g))

@@ -6,8 +6,9 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .errors import ConvArgumentError
 from .geometry import Geometry, as_float, as_pair, conv_geometry
+from .memory import guard
 
-__all__ = ["im2col", "col2im", "windows"]
+__all__ = ["im2col", "col2im", "windows", "im2col_bytes", "col2im_bytes"]
 
 
 def _geometry(x_shape, fh, fw, stride, padding) -> Geometry:
@@ -54,10 +55,41 @@ def im2col(x, fh, fw, stride=1, padding=0):
         (i, j) of image n. The matrix is ``fh*fw/(stride_h*stride_w)`` times
         the size of ``x`` (about 9x for a 3x3 stride-1 "same" convolution),
         which is the price of turning a convolution into one matrix product.
+
+    Raises
+    ------
+    ConvArgumentError
+        For bad arguments, and when the padded input and the column matrix
+        would take more memory than :func:`convkit.memory_limit` allows (the
+        message gives the size in GiB); checked before anything is allocated.
     """
-    v = windows(x, fh, fw, stride, padding)  # (N, C, Ho, Wo, fh, fw)
-    n, c, ho, wo, fh_, fw_ = v.shape
-    return v.transpose(1, 4, 5, 0, 2, 3).reshape(c * fh_ * fw_, n * ho * wo)
+    x = as_float(x, "x")
+    g = _geometry(x.shape, fh, fw, stride, padding)
+    cast = x.dtype.kind != "f"  # integers are computed in float64
+    item = 8 if cast else x.itemsize
+    guard(im2col_bytes(g, item) + (x.size * item if cast else 0), _call("im2col", g, item),
+          f"Its column matrix (C*fh*fw, N*Hout*Wout) = {(g.c * g.fh * g.fw, g.n * g.ho * g.wo)} holds every "
+          f"window; conv2d(..., method='fast') convolves without building it whole.")
+    v = _windows(x.astype(np.float64) if cast else x, g)  # (N, C, Ho, Wo, fh, fw)
+    return v.transpose(1, 4, 5, 0, 2, 3).reshape(g.c * g.fh * g.fw, g.n * g.ho * g.wo)
+
+
+def _call(name, g: Geometry, item: int) -> str:
+    """How a memory message names the call."""
+    return (f"{name} for x.shape={g.x_shape}, window ({g.fh}, {g.fw}), stride ({g.sh}, {g.sw}), "
+            f"padding ({g.ph}, {g.pw}), float{8 * item}")
+
+
+def im2col_bytes(g: Geometry, itemsize: int) -> int:
+    """Peak bytes of :func:`im2col`: the padded copy of x, then the column matrix."""
+    hp, wp = g.padded_hw
+    return (g.n * g.c * hp * wp + g.c * g.fh * g.fw * g.n * g.ho * g.wo) * itemsize
+
+
+def col2im_bytes(g: Geometry, itemsize: int) -> int:
+    """Peak bytes of :func:`col2im` (from its columns): a zero-padded image, then the cropped copy."""
+    hp, wp = g.padded_hw
+    return (g.n * g.c * hp * wp + g.n * g.c * g.h * g.w) * itemsize
 
 
 def col2im(cols, x_shape, fh, fw, stride=1, padding=0):
@@ -81,6 +113,12 @@ def col2im(cols, x_shape, fh, fw, stride=1, padding=0):
     -------
     ndarray, shape (N, C, H, W)
         Same dtype as ``cols`` (float64 for integer input).
+
+    Raises
+    ------
+    ConvArgumentError
+        For bad arguments, and when the result and its zero-padded working
+        copy would take more memory than :func:`convkit.memory_limit` allows.
     """
     cols = as_float(cols, "cols")
     if len(tuple(x_shape)) != 4:
@@ -93,7 +131,10 @@ def col2im(cols, x_shape, fh, fw, stride=1, padding=0):
             f"window ({g.fh}, {g.fw}), stride ({g.sh}, {g.sw}), padding ({g.ph}, {g.pw}); "
             f"got cols.shape={cols.shape}"
         )
-    if cols.dtype.kind != "f":
+    cast = cols.dtype.kind != "f"  # integers are computed in float64
+    item = 8 if cast else cols.itemsize
+    guard(col2im_bytes(g, item) + (cols.size * item if cast else 0), _call("col2im", g, item))
+    if cast:
         cols = cols.astype(np.float64)
     c6 = cols.reshape(g.c, g.fh, g.fw, g.n, g.ho, g.wo).transpose(3, 0, 1, 2, 4, 5)
     return _col2im(c6, g).copy()

@@ -6,6 +6,7 @@ import numpy as np
 from . import methods
 from .errors import ConvArgumentError
 from .geometry import as_float, as_pair, prepare_conv2d
+from .memory import check_conv
 
 __all__ = ["Conv2D"]
 
@@ -38,6 +39,13 @@ class Conv2D:
         Zeros.
     dW, db : ndarray or None
         Gradients from the last :meth:`backward`.
+
+    Notes
+    -----
+    :meth:`forward` and :meth:`backward` run the memory guard of
+    :func:`convkit.conv2d`: a pass whose arrays (the cache included) would
+    exceed :func:`convkit.memory_limit` raises :class:`ConvArgumentError`
+    before allocating, naming the size in GiB and a method that fits.
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, rng=None,
@@ -63,6 +71,7 @@ class Conv2D:
     def forward(self, x):
         """x (N, C, H, W) -> out (N, K, Hout, Wout); remembers what backward needs."""
         x, w, b, g = prepare_conv2d(x, self.W, self.b, self.stride, self.padding)
+        check_conv(g, x.dtype, self.method, caller="Conv2D.forward")
         out, self._cache = self._impl.forward(x, w, b, g, self._ws)
         return out
 
@@ -79,5 +88,6 @@ class Conv2D:
                 f"dout must have the shape of the last forward's output {g.out_shape}; got {dout.shape}"
             )
         dtype = self._cache[-2].dtype  # every method caches (..., w, g): w has the forward's dtype
+        check_conv(g, dtype, self.method, backward=True, caller="Conv2D.backward")
         dx, self.dW, self.db = self._impl.backward(dout.astype(dtype, copy=False), self._cache, self._ws)
         return dx

@@ -4,9 +4,10 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import ConvArgumentError
-from .geometry import as_float, conv_geometry, float_dtype
+from .geometry import Geometry, as_float, conv_geometry, float_dtype
+from .memory import gib, guard
 
-__all__ = ["conv_matrix", "conv_matrix_pattern"]
+__all__ = ["conv_matrix", "conv_matrix_pattern", "conv_matrix_bytes", "pattern_bytes"]
 
 
 def conv_matrix_pattern(kernel_shape, input_shape, stride=1, padding=0):
@@ -25,13 +26,39 @@ def conv_matrix_pattern(kernel_shape, input_shape, stride=1, padding=0):
         columns index inputs, both in reading order (row by row). Window
         entries that fall on the zero padding have no column and are left out.
     out_shape : (Hout, Wout)
+
+    Raises
+    ------
+    ConvArgumentError
+        For bad arguments, and when its index arrays (about :func:`pattern_bytes`)
+        would take more memory than :func:`convkit.memory_limit` allows.
     """
+    g = _one_channel(kernel_shape, input_shape, stride, padding)
+    guard(pattern_bytes(g), f"conv_matrix_pattern for kernel {(g.fh, g.fw)}, input {(g.h, g.w)}")
+    return (*_pattern(g), (g.ho, g.wo))
+
+
+def _one_channel(kernel_shape, input_shape, stride, padding) -> Geometry:
+    """The checked geometry of one kernel on one channel."""
     if len(tuple(kernel_shape)) != 2 or len(tuple(input_shape)) != 2:
         raise ConvArgumentError(
             f"conv_matrix is for one channel: kernel shape (FH, FW) and input shape (H, W); "
             f"got kernel_shape={tuple(kernel_shape)}, input_shape={tuple(input_shape)}"
         )
-    g = conv_geometry((1, 1, *input_shape), (1, 1, *kernel_shape), stride, padding)
+    return conv_geometry((1, 1, *input_shape), (1, 1, *kernel_shape), stride, padding)
+
+
+def pattern_bytes(g: Geometry) -> int:
+    """Peak bytes of :func:`conv_matrix_pattern`: about 12 int64 per window entry (Hout*Wout*FH*FW).
+
+    The four index grids, r, c and the temporaries of the arithmetic on them; the
+    three index arrays it returns are smaller.
+    """
+    return 12 * 8 * g.ho * g.wo * g.fh * g.fw
+
+
+def _pattern(g: Geometry):
+    """rows, cols, taps of :func:`conv_matrix_pattern` for a checked one-channel geometry."""
     i, j, a, b = np.meshgrid(
         np.arange(g.ho), np.arange(g.wo), np.arange(g.fh), np.arange(g.fw), indexing="ij"
     )
@@ -41,7 +68,7 @@ def conv_matrix_pattern(kernel_shape, input_shape, stride=1, padding=0):
     rows = (i * g.wo + j)[inside]
     cols = (r * g.w + c)[inside]
     taps = (a * g.fw + b)[inside]
-    return rows, cols, taps, (g.ho, g.wo)
+    return rows, cols, taps
 
 
 def conv_matrix(k, input_shape, stride=1, padding=0):
@@ -69,14 +96,31 @@ def conv_matrix(k, input_shape, stride=1, padding=0):
         so use it to learn from, not for large inputs (a 32x32 input with a
         3x3 kernel already gives 900 x 1024 entries).
 
+    Raises
+    ------
+    ConvArgumentError
+        For bad arguments, and when W* would take more memory than
+        :func:`convkit.memory_limit` allows (a 224x224 input, 3x3 kernel,
+        padding 1: 18.8 GiB in float64); checked before anything is allocated.
+
     Examples
     --------
     >>> conv_matrix([[1, 2], [3, 4]], (3, 3)) @ np.arange(1, 10)
     array([37., 47., 67., 77.])
     """
     k = as_float(k, "k")
-    rows, cols, taps, (ho, wo) = conv_matrix_pattern(k.shape, input_shape, stride, padding)
-    h, w = input_shape
-    m = np.zeros((ho * wo, h * w), dtype=float_dtype(k))
+    g = _one_channel(k.shape, input_shape, stride, padding)
+    dtype = float_dtype(k)
+    guard(conv_matrix_bytes(g, dtype.itemsize),
+          f"conv_matrix for kernel {(g.fh, g.fw)}, input {(g.h, g.w)}, {dtype}",
+          f"W* is dense, (Hout*Wout, H*W) = {(g.ho * g.wo, g.h * g.w)}, and is for learning on small inputs; "
+          f"conv_matrix_pattern gives its non-zeros (rows, cols, taps) in {gib(pattern_bytes(g))}.")
+    rows, cols, taps = _pattern(g)
+    m = np.zeros((g.ho * g.wo, g.h * g.w), dtype=dtype)
     m[rows, cols] = k.ravel()[taps]
     return m
+
+
+def conv_matrix_bytes(g: Geometry, itemsize: int) -> int:
+    """Peak bytes of :func:`conv_matrix`: the dense W* plus the pattern that fills it."""
+    return g.ho * g.wo * g.h * g.w * itemsize + pattern_bytes(g)

@@ -80,3 +80,39 @@ def test_solution_markers_in_markdown_are_refused():
     nb.cells[0].source = "# BEGIN SOLUTION\nanswer\n# END SOLUTION"
     with pytest.raises(ValueError, match="solution markers in a markdown cell"):
         student_version(nb)
+
+
+def test_without_nbgrader_one_line_and_exit_code_2(tmp_path):
+    """Run the command in an environment where nbgrader is not installed.
+
+    The environment: this interpreter without its site-packages (``-S``), and on ``PYTHONPATH`` a folder
+    of links to every installed distribution except nbgrader's, plus this checkout (for convkit).
+    """
+    import site
+    from pathlib import Path
+
+    import convkit
+
+    packages = tmp_path / "site-packages"
+    packages.mkdir()
+    (site_dir,) = {Path(p) for p in site.getsitepackages() if (Path(p) / "nbformat").is_dir()}
+    for entry in site_dir.iterdir():
+        if not entry.name.lower().startswith("nbgrader"):
+            (packages / entry.name).symlink_to(entry)
+    checkout = Path(convkit.__file__).resolve().parents[1]
+    env = {"PYTHONPATH": f"{packages}:{checkout}", "PATH": "/usr/bin:/bin"}
+    probe = subprocess.run([sys.executable, "-S", "-c", "import nbformat, numpy, convkit; import nbgrader"],
+                           env=env, capture_output=True, text=True)
+    assert "No module named 'nbgrader'" in probe.stderr  # the rest is importable, nbgrader is not
+
+    src = tmp_path / "src"
+    src.mkdir()
+    nbformat.write(notebook(), src / "ex.ipynb")
+    out = subprocess.run([sys.executable, "-S", "-m", "convkit.assign", str(src), str(tmp_path / "student")],
+                         env=env, capture_output=True, text=True)
+    assert out.returncode == 2
+    assert out.stdout == ""
+    assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr, out.stderr
+    assert 'pip install -e ".[instructors]"' in out.stderr
+    assert "nbgrader" in out.stderr
+    assert not (tmp_path / "student").exists()

@@ -85,7 +85,7 @@ def test_backward_dout_shape():
 
 def test_corr2d_and_conv_matrix():
     raises(r"corr2d takes a 2-D input .*x.shape=\(1, 3, 3\)", ck.corr2d, np.zeros((1, 3, 3)), np.zeros((2, 2)))
-    raises(r"kernel must fit inside the input: k.shape=\(4, 1\), x.shape=\(3, 3\)", ck.corr2d, np.zeros((3, 3)),
+    raises(r"kernel must fit inside the input: w.shape=\(4, 1\), x.shape=\(3, 3\)", ck.corr2d, np.zeros((3, 3)),
            np.zeros((4, 1)))
     raises(r"conv_matrix is for one channel", ck.conv_matrix, np.zeros((1, 2, 2)), (3, 3))
     raises(r"output width is not a whole number", ck.conv_matrix, np.zeros((2, 2)), (4, 3), stride=2)

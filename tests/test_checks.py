@@ -75,3 +75,23 @@ def test_hints_for_common_mistakes():
         return out
 
     assert "Hint: overlapping windows must add up (+=)" in repr(checks.check_col2im(assigning))
+
+
+# While nbgrader grades (NBGRADER_EXECUTION set), a check not passed must raise, or the graded cell
+# scores full points for an untouched stub.
+@pytest.mark.parametrize("check", list(RIGHT), ids=lambda c: c.__name__)
+def test_not_passed_raises_while_nbgrader_grades(check, monkeypatch, capsys):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    with pytest.raises(checks.NotYetError, match="not yet .*NotImplementedError"):
+        check(stub)
+    assert check(RIGHT[check]) is None  # a right answer passes: printed, no value for nbgrader to parse
+    assert capsys.readouterr().out.startswith("correct")
+
+
+@pytest.mark.parametrize("answer", [lambda: None, lambda: 42, stub], ids=["ellipsis", "wrong", "stub"])
+def test_hand_answer_not_passed_raises_while_nbgrader_grades(answer, monkeypatch):
+    assert not checks.check_answer("2.1", answer)  # in Jupyter: a message
+    monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
+    with pytest.raises(checks.NotYetError, match=r"not yet \(exercise 2\.1\)"):
+        checks.check_answer("2.1", answer)
+    assert checks.check_answer("2.1", lambda: (ck.output_size(28, 5), ck.output_size(28, 5, 1, 2))) is None

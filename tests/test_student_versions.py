@@ -1,4 +1,7 @@
-"""The real chapters: exercises well formed, student versions leak nothing and say "not yet"."""
+"""The real chapters: exercises well formed, student versions leak nothing and say "not yet".
+
+The solutions-free edition of the book is checked, every file of it, in test_edition_leaks.py.
+"""
 import json
 import re
 from pathlib import Path
@@ -12,7 +15,6 @@ from test_assign import text_of
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-NOSOLUTIONS = ROOT / "book" / "_build_nosolutions" / "_build" / "html" / "notebooks"
 
 
 def solution_cells(nb):
@@ -63,19 +65,3 @@ def test_student_version_leaks_nothing_and_runs(path, tmp_path):
     assert len(checks) == len(markers)
     for cell in checks:
         assert text_of(cell).startswith("not yet"), text_of(cell)
-
-
-@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
-def test_solutions_free_edition_has_no_solution_text(path):
-    page = NOSOLUTIONS / f"{path.stem}.html"
-    if not page.exists():
-        pytest.fail(f"{page} missing: run `make book-nosolutions` first (make test does)")
-    html = page.read_text(encoding="utf-8")
-    text = re.sub(r"<[^>]+>", "", html)
-    import html as html_lib
-
-    text = html_lib.unescape(text)
-    assert "exercise" in html
-    for cell in solution_cells(nbformat.read(path, as_version=4)):
-        for line in solution_lines(cell):
-            assert line not in text, f"solution text in the solutions-free edition: {line}"

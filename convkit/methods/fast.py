@@ -73,17 +73,23 @@ def _parallel(fn, parts):
         return list(_pool.map(fn, range(len(parts))))
 
 
-def _split(g, ws):
-    """Batch ranges and a workspace for each thread."""
+def _parts(g):
+    """The batch ranges that run side by side, one per thread."""
     macs = g.n * g.k * g.c * g.fh * g.fw * g.ho * g.wo
     k = min(WORKERS, g.n) if macs >= MIN_SPLIT_MACS else 1
     bounds = [g.n * i // k for i in range(k + 1)]
+    return [slice(n0, n1) for n0, n1 in zip(bounds[:-1], bounds[1:])]
+
+
+def _split(g, ws):
+    """Batch ranges and a workspace for each thread."""
+    parts = _parts(g)
     if ws is None:
-        spaces = [None] * k
+        spaces = [None] * len(parts)
     else:
         spaces = ws.setdefault("parts", [])
-        spaces.extend({} for _ in range(k - len(spaces)))
-    return [slice(n0, n1) for n0, n1 in zip(bounds[:-1], bounds[1:])], spaces
+        spaces.extend({} for _ in range(len(parts) - len(spaces)))
+    return parts, spaces
 
 
 def _buffer(ws, name, shape, dtype):
@@ -97,10 +103,15 @@ def _buffer(ws, name, shape, dtype):
     return arr
 
 
-def _blocks(g, itemsize):
-    """Image ranges [n0, n1) of at most BLOCK_BYTES of columns (at least one image), with their geometries."""
+def _block_images(g, itemsize):
+    """Images per block: at most BLOCK_BYTES of columns, at least one image."""
     per_image = g.c * g.fh * g.fw * g.ho * g.wo * itemsize
-    m = int(max(1, min(g.n, BLOCK_BYTES // per_image)))
+    return int(max(1, min(g.n, BLOCK_BYTES // per_image)))
+
+
+def _blocks(g, itemsize):
+    """Image ranges [n0, n1) of :func:`_block_images` images each, with their geometries."""
+    m = _block_images(g, itemsize)
     for n0 in range(0, g.n, m):
         n1 = min(g.n, n0 + m)
         yield n0, n1, dataclasses.replace(g, n=n1 - n0)
@@ -171,3 +182,24 @@ def backward(dout, cache, ws=None):
     grads = _parallel(run, parts)
     dw = sum(d for d, _ in grads).reshape(g.w_shape)
     return dx, dw, sum(d for _, d in grads)
+
+
+def bytes_needed(g, dtype, backward=False):
+    """Peak bytes: out (or dx) plus, for each thread at once, its block buffers.
+
+    A block's columns are about :data:`BLOCK_BYTES`, or one image's columns
+    when those are larger: a single huge image is what can make this method too
+    big. The numpy kernels also pad a block of x; numba's pad nothing.
+    """
+    item = np.dtype(dtype).itemsize
+    cff, hp, wp = g.c * g.fh * g.fw, *g.padded_hw
+    pads = _kernels.KERNELS is _kernels.NUMPY  # the kernels in use now
+    total = (g.n * g.c * g.h * g.w if backward else g.n * g.k * g.ho * g.wo) * item  # dx or out
+    for p in _parts(g):
+        m = _block_images(dataclasses.replace(g, n=p.stop - p.start), item)
+        cols, padded = m * cff * g.ho * g.wo * item, m * g.c * hp * wp * item * pads
+        if backward:  # cols and dcols, dW of each image, then the part's dW and a sum of it
+            total += 2 * cols + padded + (m + 2) * g.k * cff * item
+        else:
+            total += cols + padded
+    return total

@@ -1,8 +1,12 @@
 """im2col + one matrix product forward, col2im backward (Chapter 5).
 
 Uses the public, readable :func:`convkit.im2col` and :func:`convkit.col2im`.
+The column matrix is built whole and kept in the cache: about FH*FW/(SH*SW)
+times the input (see :func:`bytes_needed`).
 """
-from ..im2col import col2im, im2col
+import numpy as np
+
+from ..im2col import col2im, col2im_bytes, im2col, im2col_bytes
 
 
 def forward(x, w, b, g, ws=None):
@@ -23,3 +27,15 @@ def backward(dout, cache, ws=None):
     dcols = w.reshape(g.k, -1).T @ dy
     dx = col2im(dcols, g.x_shape, g.fh, g.fw, (g.sh, g.sw), (g.ph, g.pw))
     return dx, dw, dout.sum(axis=(0, 2, 3))
+
+
+def bytes_needed(g, dtype, backward=False):
+    """Peak bytes: the column matrix (kept in the cache) and, around it, the output or the gradients."""
+    item = np.dtype(dtype).itemsize
+    cols = g.c * g.fh * g.fw * g.n * g.ho * g.wo * item
+    out = g.n * g.k * g.ho * g.wo * item
+    if not backward:
+        # im2col (padded x, then cols), then the product and product + b.
+        return max(im2col_bytes(g, item), cols + 2 * out)
+    # cols from cache_for, dy (a transposed copy of dout), dcols (as large as cols), then col2im.
+    return max(im2col_bytes(g, item), 2 * cols + out + col2im_bytes(g, item))

@@ -38,3 +38,13 @@ def backward(dout, cache, ws=None):
                     dw[k] += dout[n, k, i, j] * xp[n, :, r : r + g.fh, c : c + g.fw]
                     dxp[n, :, r : r + g.fh, c : c + g.fw] += dout[n, k, i, j] * w[k]
     return crop(dxp, g).copy(), dw, dout.sum(axis=(0, 2, 3))
+
+
+def bytes_needed(g, dtype, backward=False):
+    """Peak bytes: the padded input and the output; backward, the padded input, its gradient and dx."""
+    item = np.dtype(dtype).itemsize
+    hp, wp = g.padded_hw
+    padded = g.n * g.c * hp * wp * item
+    if not backward:
+        return padded + g.n * g.k * g.ho * g.wo * item
+    return 2 * padded + (g.n * g.c * g.h * g.w + g.k * g.c * g.fh * g.fw) * item  # xp, dxp, dx, dw

@@ -1,0 +1,241 @@
+"""The instructors' journey with the real nbgrader command line, as book/instructors.md tells it.
+
+In a temporary course directory holding the ``nbgrader_config.py`` printed in book/instructors.md:
+
+1. ``nbgrader generate_assignment <chapter>`` for every chapter (the release versions);
+2. three students hand in every chapter, as files ``<student>_<chapter>.ipynb`` (what a course page's
+   bulk download gives) collected by ``nbgrader zip_collect <chapter>``:
+   ``solved`` hands in the instructor's notebook itself; ``untouched`` the release version as it is;
+   ``partial`` the release version with exactly one exercise solved, its solution cell's source taken
+   from the instructor's notebook (exercise 1, 2, 3, 1, 2 in chapters 1-5, so every point value is seen);
+3. ``nbgrader autograde <chapter>``: one call grades the chapter's three students;
+4. ``nbgrader generate_feedback <chapter>``, then ``nbgrader export`` (grades.csv);
+
+and ``nbgrader validate``, which a student runs before handing in, on the solved and the untouched
+notebooks. Scores are read from the course's gradebook with nbgrader's own Gradebook API. Notebooks run
+in the ``python3`` kernel of the environment running the tests (the venv: numpy, matplotlib, convkit).
+"""
+from __future__ import annotations
+
+import csv
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+GUIDE = ROOT / "book" / "instructors.md"
+BIN = Path(sys.executable).parent  # nbgrader runs `alembic` from PATH: the venv's bin goes first
+STUDENTS = ("solved", "partial", "untouched")
+ARTIFACTS = ROOT / "artifacts"  # the scores and timings are written there too
+EXAMPLE = "01_one_window"  # the chapter book/instructors.md uses in its commands
+
+# Every command below appears in book/instructors.md with {a} = EXAMPLE (checked by the last test).
+GENERATE = "nbgrader generate_assignment {a}"
+COLLECT = "nbgrader zip_collect {a}"
+AUTOGRADE = "nbgrader autograde {a}"
+FEEDBACK = "nbgrader generate_feedback {a}"
+EXPORT = "nbgrader export"
+VALIDATE = "nbgrader validate {a}.ipynb"
+
+
+def guide_config() -> str:
+    """The ``nbgrader_config.py`` block of book/instructors.md (a code block starting with that name)."""
+    blocks = re.findall(r"```python\n(# nbgrader_config\.py.*?)```", GUIDE.read_text(encoding="utf-8"), re.S)
+    assert len(blocks) == 1, "book/instructors.md must print one nbgrader_config.py block"
+    return blocks[0]
+
+
+def graded_cells(nb):
+    return [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+
+
+def exercises(nb):
+    """(solution cell, graded cell after it) for each exercise, in order."""
+    pairs = []
+    for i, cell in enumerate(nb.cells):
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            graded = next(c for c in nb.cells[i + 1:] if c.metadata.get("nbgrader", {}).get("grade"))
+            pairs.append((cell, graded))
+    return pairs
+
+
+def nbgrader(command: str, cwd: Path, *extra: str) -> subprocess.Popen:
+    """Start ``command`` (with ``extra`` arguments) in the venv; stdout and stderr go, in order, to a log."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NBGRADER")}
+    env.update(PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}", PYTHONUNBUFFERED="1")
+    args = [str(BIN / "nbgrader"), *command.split()[1:], *extra]
+    log = tempfile.TemporaryFile("w+", encoding="utf-8")  # not a pipe: a long output must not block
+    process = subprocess.Popen(args, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    process.log = log
+    return process
+
+
+def finish(process: subprocess.Popen) -> str:
+    process.wait(timeout=900)
+    process.log.seek(0)
+    out = process.log.read()
+    process.log.close()
+    assert process.returncode == 0, f"{' '.join(process.args)} exited {process.returncode}:\n{out[-5000:]}"
+    return out
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """Run the whole workflow once; return what the tests check."""
+    course = tmp_path_factory.mktemp("course")
+    (course / "nbgrader_config.py").write_text(guide_config(), encoding="utf-8")
+    seconds = {}
+    start_all, cpu_before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    stems = [p.stem for p in CHAPTERS]
+    partial_exercise = {}
+
+    def timed(step, command, *extra):
+        start = time.perf_counter()
+        out = finish(nbgrader(command, course, *extra))
+        seconds[step] = seconds.get(step, 0.0) + time.perf_counter() - start
+        return out
+
+    for path in CHAPTERS:
+        (course / "source" / path.stem).mkdir(parents=True)
+        shutil.copy(path, course / "source" / path.stem / path.name)
+        timed("generate_assignment", GENERATE.format(a=path.stem))
+
+    # What a student runs before handing in, on the solved and the untouched notebooks of every chapter
+    # (the same command, several notebooks at once). It uses no gradebook: it runs alongside the rest.
+    to_validate = {(p.stem, "solved"): p for p in CHAPTERS}
+    to_validate.update({(p.stem, "untouched"): course / "release" / p.stem / p.name for p in CHAPTERS})
+    validating = nbgrader("nbgrader validate", course, *map(str, to_validate.values()))
+
+    for n, path in enumerate(CHAPTERS):
+        a = path.stem
+        release = course / "release" / a / path.name
+        archive = course / "downloaded" / a / "archive"
+        archive.mkdir(parents=True)
+        shutil.copy(path, archive / f"solved_{a}.ipynb")
+        shutil.copy(release, archive / f"untouched_{a}.ipynb")
+        k = n % 3
+        solution = exercises(nbformat.read(path, as_version=4))[k][0]
+        partial = nbformat.read(release, as_version=4)
+        (stub,) = [c for c in partial.cells
+                   if c.metadata.get("nbgrader", {}).get("grade_id") == solution.metadata.nbgrader.grade_id]
+        assert "raise NotImplementedError()" in stub.source and "BEGIN SOLUTION" not in stub.source
+        stub.source = solution.source
+        nbformat.write(partial, archive / f"partial_{a}.ipynb")
+        partial_exercise[a] = k
+        timed("zip_collect", COLLECT.format(a=a))
+        for student in STUDENTS:
+            assert (course / "submitted" / student / a / path.name).is_file()
+
+    for a in stems:
+        timed("autograde", AUTOGRADE.format(a=a))
+    for a in stems:
+        timed("generate_feedback", FEEDBACK.format(a=a))
+    timed("export", EXPORT)
+    with open(course / "grades.csv", newline="") as f:
+        exported = {(row["assignment"], row["student_id"]): (float(row["score"]), float(row["max_score"]))
+                    for row in csv.DictReader(f)}
+
+    log = finish(validating)
+    parts = re.split(r"^\[ValidateApp \| INFO\] Validating '(.+)'\n", log, flags=re.M)
+    reports = {Path(parts[i]): parts[i + 1] for i in range(1, len(parts), 2)}
+    assert set(reports) == set(to_validate.values()), log[-3000:]
+
+    from nbgrader.api import Gradebook
+
+    scores = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for a in stems:
+            scores[a] = {"max": gb.find_assignment(a).max_score}
+            for s in STUDENTS:
+                nb = gb.find_submission_notebook(a, a, s)
+                scores[a][s] = (nb.score, {g.name: g.score for g in nb.grades})
+    seconds["total"] = time.perf_counter() - start_all
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = cpu.ru_utime + cpu.ru_stime - cpu_before.ru_utime - cpu_before.ru_stime
+    # What the CLI gave, for the CI log (asserted by the tests below).
+    summary = ["chapter: max, solved, partial (exercise), untouched; validate solved / untouched (first line)"]
+    for n, a in enumerate(stems):
+        first = {s: re.search(r"^(Success|VALIDATION|THE ).*$", reports[to_validate[(a, s)]], re.M).group(0)
+                 for s in ("solved", "untouched")}
+        summary.append(f"{a}: {scores[a]['max']:g}, {scores[a]['solved'][0]:g}, {scores[a]['partial'][0]:g} "
+                       f"({partial_exercise[a] + 1}), {scores[a]['untouched'][0]:g}; "
+                       f"{first['solved']} / {first['untouched']}")
+    summary.append("wall seconds per step (validate ran alongside): "
+                   + ", ".join(f"{k} {v:.1f}" for k, v in seconds.items())
+                   + f"; CPU seconds of nbgrader and its kernels: {cpu:.1f}")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "nbgrader_workflow.txt").write_text("\n".join(summary) + "\n", encoding="utf-8")
+    print("\n" + "\n".join(summary))
+    return {"dir": course, "scores": scores, "exported": exported, "partial_exercise": partial_exercise,
+            "validate": {k: reports[p] for k, p in to_validate.items()}}
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_scores(course, path):
+    a = path.stem
+    nb = nbformat.read(path, as_version=4)
+    points = {c.metadata.nbgrader.grade_id: c.metadata.nbgrader.points for c in graded_cells(nb)}
+    scores = course["scores"][a]
+    top = scores["max"]
+    assert top == sum(points.values()) >= 3, (top, points)
+
+    solved, per_cell = scores["solved"]
+    assert solved == top and per_cell == points
+
+    untouched, per_cell = scores["untouched"]
+    assert untouched == 0 and set(per_cell) == set(points) and not any(per_cell.values())
+
+    k = course["partial_exercise"][a]
+    graded_id = exercises(nb)[k][1].metadata.nbgrader.grade_id
+    partial, per_cell = scores["partial"]
+    assert 0 < partial < top
+    assert per_cell == {g: (p if g == graded_id else 0) for g, p in points.items()}, per_cell
+
+    for student in STUDENTS:
+        score = scores[student][0]
+        assert course["exported"][(a, student)] == (score, top), "grades.csv disagrees with the gradebook"
+        html = (course["dir"] / "feedback" / student / a / f"{a}.html").read_text(encoding="utf-8")
+        assert f"Score: {score:.1f} / {top:.1f}" in html, f"{student}'s feedback lacks the score"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_validate(course, path):
+    a = path.stem
+    n_graded = len(graded_cells(nbformat.read(path, as_version=4)))
+    solved = course["validate"][(a, "solved")]
+    assert "Success! Your notebook passes all the tests." in solved and "FAILED" not in solved, solved
+    untouched = course["validate"][(a, "untouched")]
+    assert f"VALIDATION FAILED ON {n_graded} CELL(S)!" in untouched, untouched
+    assert "Success" not in untouched
+    # each failing check says why, with the check's own message (an AssertionError subclass)
+    assert untouched.count("NotYetError: not yet (") == n_graded, untouched
+    assert "the function still raises NotImplementedError" in untouched
+
+
+def test_the_guide_gives_these_commands():
+    guide = GUIDE.read_text(encoding="utf-8")
+    for command in (GENERATE, COLLECT, AUTOGRADE, FEEDBACK, EXPORT, VALIDATE):
+        assert command.format(a=EXAMPLE) in guide, f"book/instructors.md does not say `{command}`"
+
+
+def test_the_guide_gives_the_points():
+    guide = GUIDE.read_text(encoding="utf-8")
+    total = 0
+    for path in CHAPTERS:
+        nb = nbformat.read(path, as_version=4)
+        title = nb.cells[0].source.splitlines()[0].lstrip("# ").strip()
+        points = [c.metadata.nbgrader.points for c in graded_cells(nb)]
+        total += sum(points)
+        row = f"| {title} | {', '.join(map(str, points))} | {sum(points)} |"
+        assert row in guide, f"book/instructors.md: the points table lacks `{row}`"
+    assert f"{total} points for the five chapters" in guide
