@@ -97,6 +97,7 @@ VALIDATED = {EXAMPLE, CHAPTERS[-1].stem}
 
 def workflow(path: Path, course: Path) -> dict:
     """The whole workflow for one chapter, in a course of its own."""
+    course.mkdir(parents=True)
     (course / "nbgrader_config.py").write_text(guide_config(), encoding="utf-8")
     a = path.stem
     seconds = {}
