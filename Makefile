@@ -49,7 +49,7 @@ student: $(STAMP)
 ## Unit tests, the notebooks (nbval, stored outputs), the built pages in Chromium, the nbgrader workflow,
 ## the solutions-free edition's files and the PDF.
 test: book book-nosolutions pdf $(CHROMIUM)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile --durations=20
 
 ## Only the convkit unit tests (fast).
 unit: $(STAMP)

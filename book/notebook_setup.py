@@ -3,7 +3,10 @@
 A reader who opens a chapter in Colab, or downloads one notebook, has no
 convkit. The cell installs it from the book's repository, never by bare name
 (``convkit`` on PyPI is an unrelated project), before numpy or matplotlib are
-imported, and with the ``widgets`` extra that the chapters' widgets need.
+imported, and with the ``widgets`` extra that the chapters' widgets need. A chapter that
+needs more names convkit's extras in its notebook metadata, ``{"convkit": {"extras":
+["widgets", "train"]}}`` (Chapter 9: scikit-learn's digits and tqdm); the cell then
+installs ``convkit[widgets,train]``.
 
 The repository comes from one place, ``repository.url`` and ``repository.branch``
 in ``book/_config.yml`` (the launch buttons use the same setting). Colab opens
@@ -36,7 +39,7 @@ TEMPLATE = '''\
 import importlib.util, os
 if importlib.util.find_spec("convkit") is None:
     _source = os.environ.get("CONVKIT_PIP_SPEC", "{spec}")
-    %pip install -q "convkit[widgets] @ {{_source}}"
+    %pip install -q "convkit[{extras}] @ {{_source}}"
     importlib.invalidate_caches()
 import convkit as ck'''
 
@@ -50,8 +53,20 @@ def pip_spec(config_path: Path = CONFIG) -> str:
     return f"git+{url}@{repo.get('branch') or 'main'}"
 
 
-def setup_source(spec: str | None = None) -> str:
-    return TEMPLATE.format(spec=spec or pip_spec())
+#: convkit's extras that every chapter's set-up cell installs.
+DEFAULT_EXTRAS = ("widgets",)
+
+
+def extras_of(nb) -> tuple[str, ...]:
+    """The extras a chapter asks for in its metadata (``convkit.extras``), else :data:`DEFAULT_EXTRAS`."""
+    extras = tuple(nb.metadata.get("convkit", {}).get("extras", DEFAULT_EXTRAS))
+    if not extras or not all(isinstance(e, str) and e.isidentifier() for e in extras):
+        raise ValueError(f"metadata convkit.extras must be a list of extra names; got {extras!r}")
+    return extras
+
+
+def setup_source(spec: str | None = None, extras=DEFAULT_EXTRAS) -> str:
+    return TEMPLATE.format(spec=spec or pip_spec(), extras=",".join(extras))
 
 
 def with_setup_cell(nb, source: str):
@@ -68,12 +83,12 @@ def with_setup_cell(nb, source: str):
 
 
 def out_of_date(paths) -> list[Path]:
-    source = setup_source()
+    spec = pip_spec()
     stale = []
     for path in paths:
         nb = nbformat.read(path, as_version=4)
         first = next(c for c in nb.cells if c.cell_type == "code")
-        if first.source != source or TAG not in first.metadata.get("tags", []):
+        if first.source != setup_source(spec, extras_of(nb)) or TAG not in first.metadata.get("tags", []):
             stale.append(path)
     return stale
 
@@ -89,9 +104,10 @@ def main(argv=None) -> int:
         for path in stale:
             print(f"{path}: set-up cell out of date; run python book/notebook_setup.py")
         return 1 if stale else 0
-    source = setup_source()
+    spec = pip_spec()
     for path in stale:
-        nbformat.write(with_setup_cell(nbformat.read(path, as_version=4), source), path)
+        nb = nbformat.read(path, as_version=4)
+        nbformat.write(with_setup_cell(nb, setup_source(spec, extras_of(nb))), path)
         print(f"{path}: set-up cell written")
     return 0
 

@@ -10,8 +10,20 @@ Chapter 4, backprop        :func:`conv1d`, :func:`conv1d_backward`,
                            :func:`numerical_gradient`, :func:`rel_error`,
                            :func:`gradient_check`
 Chapter 5, im2col          :func:`im2col`, :func:`col2im`, :class:`Conv2D`
+Chapter 8, dilation and    ``dilation=`` of the 2-D functions above,
+transposed convolutions    :func:`conv_transpose2d`,
+                           :func:`conv_transpose2d_backward`,
+                           :func:`transposed_output_size`
+Chapter 9, a CNN           :mod:`convkit.nn` (layers, loss, optimizers),
+                           :mod:`convkit.train` (``python -m convkit.train``),
+                           :mod:`convkit.data` (the 8x8 digits)
 all of them                :func:`conv2d`, :func:`conv2d_backward`, :data:`METHODS`
 =========================  ===========================================
+
+Every function that takes ``padding`` also takes ``pad``, its name in Deep
+Learning from Scratch and cs231n, and every function that sizes a convolution's
+output takes ``drop_last=True`` to floor a size that is not whole, as PyTorch
+does (by default that is an error).
 
 Bad arguments raise :class:`ConvArgumentError`, a ``ValueError``. So does a
 call that would need more memory than :func:`memory_limit` (by default half of
@@ -29,6 +41,7 @@ from .im2col import col2im, im2col
 from .layer import Conv2D
 from .memory import memory_limit, set_memory_limit
 from .sparse_matrix import conv_matrix, conv_matrix_pattern
+from .transposed import conv_transpose2d, conv_transpose2d_backward, transposed_output_size
 
 __version__ = "0.1.0"
 
@@ -37,4 +50,5 @@ __all__ = [
     "conv2d_backward", "conv_matrix", "conv_matrix_pattern", "corr2d", "gradient_check", "im2col", "numerical_gradient", "output_size",
     "rel_error",
     "memory_limit", "set_memory_limit",
+    "conv_transpose2d", "conv_transpose2d_backward", "transposed_output_size",
 ]

@@ -369,3 +369,223 @@ def check_col2im(fn):
         return len(cases)
 
     return _run("col2im", body)
+
+
+# Chapter 8: dilation and the transposed convolution.
+
+def _stamps(y, w, stride, dilation=1, accumulate=True):
+    """Each y[i, j] stamps y[i, j] * w (taps ``dilation`` apart) at (i*stride, j*stride), on an unpadded canvas."""
+    (hy, wy), (fh, fw) = y.shape, w.shape
+    out = np.zeros(((hy - 1) * stride + dilation * (fh - 1) + 1, (wy - 1) * stride + dilation * (fw - 1) + 1))
+    for i in range(hy):
+        for j in range(wy):
+            rows = slice(i * stride, i * stride + dilation * (fh - 1) + 1, dilation)
+            cols = slice(j * stride, j * stride + dilation * (fw - 1) + 1, dilation)
+            if accumulate:
+                out[rows, cols] += y[i, j] * w
+            else:
+                out[rows, cols] = y[i, j] * w
+    return out
+
+
+def check_dilated_output_size(fn):
+    """``fn(n, f, stride, padding, dilation)`` returns the output size, or raises ValueError when it is not whole."""
+
+    def body():
+        cases = [(7, 3, 1, 0, 2), (32, 3, 1, 2, 2), (10, 3, 3, 2, 2), (5, 1, 1, 0, 4), (28, 5, 1, 4, 2),
+                 (10, 2, 2, 0, 3)]
+        for n, f, s, p, d in cases:
+            case = f"n={n}, f={f}, stride={s}, padding={p}, dilation={d}"
+            got = _call(fn, case, n, f, s, p, d)
+            want = output_size(n, f, s, p, d)
+            if got != want:
+                hint = ""
+                if got == (n + 2 * p - d * f) // s + 1:
+                    hint = " Hint: F taps with D - 1 gaps between them span D(F - 1) + 1 cells, not D*F."
+                elif got == (n + 2 * p - f) // s + 1:
+                    hint = " Hint: dilation spreads the taps out: the window spans D(F - 1) + 1 cells, not F."
+                elif got == (n + p - d * (f - 1) - 1) // s + 1:
+                    hint = " Hint: padding goes on both sides: 2P, not P."
+                raise _NotYet(f"{case}: expected {want}, got {got!r}.{hint}")
+        for n, f, s, p, d in [(8, 3, 2, 0, 2), (7, 2, 2, 0, 3)]:
+            case = f"n={n}, f={f}, stride={s}, padding={p}, dilation={d} (not a whole number)"
+            got = _call(fn, case, n, f, s, p, d, expected=(ValueError,))
+            if isinstance(got, ValueError):
+                continue
+            raise _NotYet(f"{case}: (n + 2P - D(F - 1) - 1)/S + 1 = {(n + 2 * p - d * (f - 1) - 1) / s + 1:g} is "
+                          f"not whole; returning {got!r} silently drops part of the input. Raise a ValueError instead.")
+        return len(cases) + 2
+
+    return _run("dilated output size", body)
+
+
+def check_conv_transpose(fn):
+    """``fn(y, w, stride)``: the transposed convolution of one channel, no padding: every y[i, j] stamps y[i, j]*w."""
+    from .transposed import conv_transpose2d
+
+    def body():
+        rng = np.random.default_rng(8)
+        cases = [(np.array([[1.0, -1.0], [2.0, 0.5]]), np.array([[1.0, 2.0], [3.0, 4.0]]), 1),
+                 (rng.integers(-3, 4, (2, 3)).astype(float), rng.integers(-2, 3, (3, 3)).astype(float), 2),
+                 (rng.integers(-3, 4, (3, 2)).astype(float), rng.integers(-2, 3, (2, 3)).astype(float), 1),
+                 (rng.integers(-3, 4, (2, 2)).astype(float), rng.integers(-2, 3, (2, 2)).astype(float), 3)]
+        for y, w, s in cases:
+            case = f"y.shape={y.shape}, w.shape={w.shape}, stride {s}"
+            want = conv_transpose2d(y[None, None], w[None, None], stride=s)[0, 0]
+            hints = [(_stamps(y, w, s, accumulate=False) if s < w.shape[0] or s < w.shape[1] else None,
+                      "where stamps overlap they add up (+=): the transposed convolution sums every stamp that "
+                      "reaches a cell"),
+                     (_stamps(y, w[::-1, ::-1], s), "no flip: y[i, j] stamps y[i, j] * w as it is"),
+                     (_stamps(y, w, 1) if s > 1 else None,
+                      f"with stride {s} the stamps sit {s} cells apart: the output is (Hy - 1)*S + FH tall")]
+            _compare(_call(fn, case, y.copy(), w.copy(), s), want, case, hints)
+        return len(cases)
+
+    return _run("transposed convolution", body)
+
+
+def _on_canvas(a, shape):
+    """``a`` pasted at the top-left of zeros of ``shape`` (cut where it is larger)."""
+    out = np.zeros(shape)
+    h, w = min(a.shape[0], shape[0]), min(a.shape[1], shape[1])
+    out[:h, :w] = a[:h, :w]
+    return out
+
+
+def check_conv2d_dx(fn):
+    """``fn(dout, w, x_shape, stride, padding, dilation)``: dL/dx of a one-channel conv2d, by stamps.
+
+    The forward may have floored its output size (``drop_last=True``): dx always has ``x_shape``.
+    """
+
+    def body():
+        rng = np.random.default_rng(9)
+        cases = [((5, 5), (2, 2), 1, 0, 2), ((6, 7), (3, 2), 2, 1, 1), ((7, 6), (3, 3), 1, 2, 2),
+                 ((8, 8), (3, 3), 2, 1, 2), ((9, 6), (2, 3), 3, 1, 2)]
+        for xs, ks, s, p, d in cases:
+            w = rng.integers(-2, 3, ks).astype(float)
+            ho, wo = (output_size(n, f, s, p, d, drop_last=True) for n, f in zip(xs, ks))
+            dout = rng.integers(-3, 4, (ho, wo)).astype(float)
+            case = f"x_shape={xs}, w.shape={ks}, stride={s}, padding={p}, dilation={d}"
+            want = conv2d_backward(dout[None, None], np.zeros((1, 1, *xs)), w[None, None], s, p, dilation=d,
+                                   drop_last=True)[0][0, 0]
+            padded = (xs[0] + 2 * p, xs[1] + 2 * p)
+            crop = (slice(p, p + xs[0]), slice(p, p + xs[1]))
+            stamps = _stamps(dout, w, s, d)  # on the padded canvas, short of the rows no window reached
+            short = stamps[p:stamps.shape[0] - p, p:stamps.shape[1] - p]  # cropped, but not sized as x
+            hints = [(_on_canvas(stamps, padded) if p else None,
+                      "crop P rows and columns from every side: the padding is not part of x"),
+                     (_on_canvas(_stamps(dout, w, s), padded)[crop] if d > 1 else None,
+                      f"the stamps are of the dilated kernel: tap (u, v) lands {d}*u rows and {d}*v columns from "
+                      f"the window's corner"),
+                     (_on_canvas(_stamps(dout, w, s, d, accumulate=False), padded)[crop],
+                      "where stamps overlap they add up (+=)"),
+                     (short if short.shape != want.shape else None,
+                      "dx has x's shape: the rows and columns no window reached (the forward floored) get zero "
+                      "gradient")]
+            _compare(_call(fn, case, dout.copy(), w.copy(), xs, s, p, d), want, case, hints)
+        return len(cases)
+
+    return _run("conv2d's dx, dilated", body)
+
+
+__all__ += ["check_dilated_output_size", "check_conv_transpose", "check_conv2d_dx"]
+# --- Chapter 9: the layers around the convolution -------------------------------------------------
+
+__all__ += ["check_relu_backward", "check_maxpool_backward", "check_softmax_cross_entropy"]
+
+
+def check_relu_backward(fn):
+    """``fn(dout, x)``: dL/dx of ReLU, out = max(x, 0), given dL/dout (any shape)."""
+    from .nn import ReLU
+
+    def body():
+        rng = np.random.default_rng(9)
+        cases = [np.array([-2.0, -0.5, 0.0, 0.5, 2.0]), rng.integers(-2, 3, (3, 4)) * 0.5,
+                 rng.standard_normal((2, 1, 3, 3))]
+        for x in cases:
+            x[(0,) * x.ndim] = 0.0  # an exact 0 in every case: the kink
+            dout = rng.integers(-3, 4, x.shape) + 0.25
+            case = f"x.shape={x.shape}, x with an exact 0"
+            relu = ReLU()
+            relu.forward(x)
+            hints = [(dout, "the gradient passes only where x > 0: set dx to 0 where x <= 0"),
+                     (np.where(x >= 0, dout, 0), "at x = 0 the gradient is 0, as in PyTorch: use x > 0, not x >= 0"),
+                     (np.where(dout > 0, dout, 0), "the mask comes from the forward's input x, not from dout"),
+                     ((x > 0).astype(float), "multiply the mask by dout: dx = dout where x > 0")]
+            _compare(_call(fn, case, dout.copy(), x.copy()), relu.backward(dout), case, hints)
+        return len(cases)
+
+    return _run("ReLU backward", body)
+
+
+def check_maxpool_backward(fn):
+    """``fn(dout, x, size)``: dL/dx of a size x size max pool with stride size on one channel x (H, W)."""
+    from .nn import MaxPool2D
+
+    def body():
+        rng = np.random.default_rng(10)
+        cases = [(np.array([[1.0, 3.0, 2.0, 0.0], [4.0, 2.0, 1.0, 1.0], [0.0, 5.0, 6.0, 6.0], [1.0, 2.0, 6.0, 3.0]]), 2,
+                  "the chapter's example (a tie in the last window)"),
+                 (rng.integers(0, 3, (4, 6)).astype(float), 2, "small integers: many ties"),
+                 (rng.standard_normal((6, 3)), 3, "3x3 windows"),
+                 (rng.integers(0, 2, (6, 6)).astype(float), 3, "0s and 1s in 3x3 windows")]
+        for x, size, what in cases:
+            ho, wo = x.shape[0] // size, x.shape[1] // size
+            dout = rng.integers(1, 9, (ho, wo)).astype(float)
+            case = f"{what} (x.shape={x.shape}, size={size})"
+            pool = MaxPool2D(size)
+            pool.forward(x[None, None])
+            want = pool.backward(dout[None, None])[0, 0]
+            blocks = x.reshape(ho, size, wo, size)
+            big = np.kron(dout, np.ones((size, size)))
+            at_all_maxima = np.where(blocks == blocks.max(axis=(1, 3), keepdims=True), dout[:, None, :, None],
+                                     0).reshape(x.shape)
+            last = MaxPool2D(size)  # the last maximum in reading order: the first of the reversed input
+            last.forward(x[::-1, ::-1][None, None].copy())
+            at_last = last.backward(dout[::-1, ::-1][None, None])[0, 0][::-1, ::-1]
+            hints = [(at_all_maxima, "on a tie only one entry gets the gradient: the first maximum in reading "
+                                     "order (row by row), as in PyTorch"),
+                     (at_last, "on a tie the *first* maximum in reading order gets the gradient, not the last "
+                               "(use >, not >=, when you scan)"),
+                     (big / size ** 2, "spreading dout evenly over the window is average pooling's backward; max "
+                                       "pooling sends all of it to the maximum"),
+                     (big, "only the maximum of each window gets dout; the others get 0"),
+                     (dout if dout.shape != x.shape else None, "dx has the shape of x, not of the output")]
+            _compare(_call(fn, case, dout.copy(), x.copy(), size), want, case, hints)
+        return len(cases)
+
+    return _run("max-pool backward", body)
+
+
+def check_softmax_cross_entropy(fn):
+    """``fn(logits, labels)`` -> (loss, dlogits): mean cross-entropy of softmax(logits) and its gradient."""
+    from .nn import softmax_cross_entropy
+
+    def body():
+        rng = np.random.default_rng(11)
+        cases = [(np.array([[2.0, 1.0, 0.1]]), np.array([0]), "one row, the chapter's example"),
+                 (rng.standard_normal((4, 5)), rng.integers(0, 5, 4), "4 rows of 5 classes"),
+                 (rng.standard_normal((3, 10)) * 1000, rng.integers(0, 10, 3), "logits near +-1000")]
+        for z, labels, what in cases:
+            case = f"{what} (logits.shape={z.shape})"
+            loss, dz = softmax_cross_entropy(z, labels)
+            with np.errstate(all="ignore"):  # an overflow is reported below, as a hint, not as warnings
+                got = _call(fn, case, z.copy(), labels.copy())
+            if not isinstance(got, tuple) or len(got) != 2:
+                raise _NotYet(f"{case}: return a pair (loss, dlogits); got {type(got).__name__}")
+            n = len(labels)
+            if np.isnan(np.asarray(got[0], dtype=float)).any() or np.isnan(np.asarray(got[1], dtype=float)).any():
+                raise _NotYet(f"{case}: got nan. Hint: exp(1000) overflows; subtract each row's maximum from "
+                              f"the logits first (the softmax does not change)")
+            p = dz * n
+            p[np.arange(n), labels] += 1
+            _compare(got[0], loss, case + ", loss",
+                     [(loss * n if n > 1 else None, "the loss is the *mean* over the batch, not the sum")])
+            _compare(got[1], dz, case + ", dlogits",
+                     [(dz * n if n > 1 else None, "the loss is a mean over the N rows, so dlogits is divided by N"),
+                      (p / n, "subtract 1 at each row's label: dlogits = (softmax - onehot) / N"),
+                      (-dz, "the sign: dlogits = (softmax - onehot) / N, so the label's entry is negative")])
+        return len(cases)
+
+    return _run("softmax cross-entropy", body)

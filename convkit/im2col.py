@@ -5,36 +5,40 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .errors import ConvArgumentError
-from .geometry import Geometry, as_float, as_pair, conv_geometry
+from .geometry import Geometry, as_float, as_pair, conv_geometry, resolve_padding
 from .memory import guard
 
 __all__ = ["im2col", "col2im", "windows", "im2col_bytes", "col2im_bytes"]
 
 
-def _geometry(x_shape, fh, fw, stride, padding) -> Geometry:
+def _geometry(x_shape, fh, fw, stride, padding, dilation=1, drop_last=False) -> Geometry:
     fh, fw = as_pair((fh, fw), "(fh, fw)", 1)
-    return conv_geometry(x_shape, (1, x_shape[1] if len(x_shape) == 4 else 1, fh, fw), stride, padding)
+    return conv_geometry(x_shape, (1, x_shape[1] if len(x_shape) == 4 else 1, fh, fw), stride, padding, dilation,
+                         drop_last)
 
 
-def windows(x, fh, fw, stride=1, padding=0):
+def windows(x, fh, fw, stride=1, padding=0, dilation=1, *, drop_last=False, pad=None):
     """A read-only view of every window: shape (N, C, Hout, Wout, fh, fw), no copy.
 
     ``windows(x, ...)[n, c, i, j]`` is the (fh, fw) patch of the zero-padded
-    ``x[n, c]`` that output position (i, j) sees.
+    ``x[n, c]`` that output position (i, j) sees (every ``dilation``-th cell
+    of a dilated window). Arguments as for :func:`im2col`.
     """
     x = as_float(x, "x")
     if x.dtype.kind != "f":
         x = x.astype(np.float64)
-    return _windows(x, _geometry(x.shape, fh, fw, stride, padding))
+    return _windows(x, _geometry(x.shape, fh, fw, stride, resolve_padding(padding, pad), dilation, drop_last))
 
 
 def _windows(x, g: Geometry):
     """:func:`windows` for checked arguments: (N, C, Hout, Wout, FH, FW) view of a padded copy."""
     xp = np.pad(x, ((0, 0), (0, 0), (g.ph, g.ph), (g.pw, g.pw)))
-    return sliding_window_view(xp, (g.fh, g.fw), axis=(2, 3))[:, :, :: g.sh, :: g.sw]
+    # Windows of the dilated span, every dil-th tap of each; [:ho] drops what drop_last floors away.
+    v = sliding_window_view(xp, (g.span_h, g.span_w), axis=(2, 3))
+    return v[:, :, : g.sh * (g.ho - 1) + 1 : g.sh, : g.sw * (g.wo - 1) + 1 : g.sw, :: g.dil_h, :: g.dil_w]
 
 
-def im2col(x, fh, fw, stride=1, padding=0):
+def im2col(x, fh, fw, stride=1, padding=0, dilation=1, *, drop_last=False, pad=None):
     """Stack every window of ``x`` as one column of a matrix.
 
     Derived in Chapter 5 (``notebooks/05_im2col.ipynb``). With the filters as
@@ -44,8 +48,12 @@ def im2col(x, fh, fw, stride=1, padding=0):
     ----------
     x : array_like, shape (N, C, H, W)
     fh, fw : int
-        Window height and width.
-    stride, padding : int or (int, int)
+        Window height and width (its taps; dilated, it spans ``dilation*(fh - 1) + 1`` rows).
+    stride, padding, dilation : int or (int, int)
+        As for :func:`convkit.conv2d`; ``pad`` is an alias of ``padding`` (Deep
+        Learning from Scratch's name for it in its own ``im2col``).
+    drop_last : bool, default False
+        Floor a non-whole output size (see :func:`convkit.output_size`).
 
     Returns
     -------
@@ -64,7 +72,7 @@ def im2col(x, fh, fw, stride=1, padding=0):
         message gives the size in GiB); checked before anything is allocated.
     """
     x = as_float(x, "x")
-    g = _geometry(x.shape, fh, fw, stride, padding)
+    g = _geometry(x.shape, fh, fw, stride, resolve_padding(padding, pad), dilation, drop_last)
     cast = x.dtype.kind != "f"  # integers are computed in float64
     item = 8 if cast else x.itemsize
     guard(im2col_bytes(g, item) + (x.size * item if cast else 0), _call("im2col", g, item),
@@ -76,8 +84,9 @@ def im2col(x, fh, fw, stride=1, padding=0):
 
 def _call(name, g: Geometry, item: int) -> str:
     """How a memory message names the call."""
+    dil = f"dilation ({g.dil_h}, {g.dil_w}), " if (g.dil_h, g.dil_w) != (1, 1) else ""
     return (f"{name} for x.shape={g.x_shape}, window ({g.fh}, {g.fw}), stride ({g.sh}, {g.sw}), "
-            f"padding ({g.ph}, {g.pw}), float{8 * item}")
+            f"padding ({g.ph}, {g.pw}), {dil}float{8 * item}")
 
 
 def im2col_bytes(g: Geometry, itemsize: int) -> int:
@@ -92,7 +101,7 @@ def col2im_bytes(g: Geometry, itemsize: int) -> int:
     return (g.n * g.c * hp * wp + g.n * g.c * g.h * g.w) * itemsize
 
 
-def col2im(cols, x_shape, fh, fw, stride=1, padding=0):
+def col2im(cols, x_shape, fh, fw, stride=1, padding=0, dilation=1, *, drop_last=False, pad=None):
     """The adjoint of :func:`im2col`: add every column back onto the window it came from.
 
     Derived in Chapter 5 (``notebooks/05_im2col.ipynb``). Where windows
@@ -107,7 +116,9 @@ def col2im(cols, x_shape, fh, fw, stride=1, padding=0):
     x_shape : (N, C, H, W)
         Shape of the input that im2col was (or would be) applied to.
     fh, fw : int
-    stride, padding : int or (int, int)
+    stride, padding, dilation : int or (int, int)
+    drop_last : bool, default False
+        As for :func:`im2col` (``pad`` is an alias of ``padding``).
 
     Returns
     -------
@@ -123,12 +134,13 @@ def col2im(cols, x_shape, fh, fw, stride=1, padding=0):
     cols = as_float(cols, "cols")
     if len(tuple(x_shape)) != 4:
         raise ConvArgumentError(f"x_shape must be (N, C, H, W); got x_shape={tuple(x_shape)}")
-    g = _geometry(tuple(x_shape), fh, fw, stride, padding)
+    g = _geometry(tuple(x_shape), fh, fw, stride, resolve_padding(padding, pad), dilation, drop_last)
     expect = (g.c * g.fh * g.fw, g.n * g.ho * g.wo)
     if cols.shape != expect:
+        dil = f", dilation ({g.dil_h}, {g.dil_w})" if (g.dil_h, g.dil_w) != (1, 1) else ""
         raise ConvArgumentError(
             f"cols must have shape (C*fh*fw, N*Hout*Wout) = {expect} for x_shape={tuple(x_shape)}, "
-            f"window ({g.fh}, {g.fw}), stride ({g.sh}, {g.sw}), padding ({g.ph}, {g.pw}); "
+            f"window ({g.fh}, {g.fw}), stride ({g.sh}, {g.sw}), padding ({g.ph}, {g.pw}){dil}; "
             f"got cols.shape={cols.shape}"
         )
     cast = cols.dtype.kind != "f"  # integers are computed in float64
@@ -151,6 +163,8 @@ def _col2im(c6, g: Geometry):
     # One strided slice per kernel offset (a, b): each adds the (a, b) entry of
     # every window at once. fh*fw vectorised adds instead of np.add.at's scatter.
     for a in range(g.fh):
+        r = a * g.dil_h  # padded row of tap a in the first window
         for b in range(g.fw):
-            xp[:, :, a : a + g.sh * g.ho : g.sh, b : b + g.sw * g.wo : g.sw] += c6[:, :, a, b]
+            c = b * g.dil_w
+            xp[:, :, r : r + g.sh * g.ho : g.sh, c : c + g.sw * g.wo : g.sw] += c6[:, :, a, b]
     return xp[:, :, g.ph : g.ph + g.h, g.pw : g.pw + g.w]

@@ -211,6 +211,7 @@ def check_conv(g, dtype, method: str, backward: bool = False, caller: str = "con
         m, n = min([(method, need)] + others, key=lambda mn: mn[1])
         advice = (f"No method fits (the smallest, method={m!r}, needs {gib(n)}): split the batch "
                   f"(the memory grows with N){', or use float32' if dtype.itemsize > 4 else ''}.")
+    dil = f"dilation=({g.dil_h}, {g.dil_w}), " if (g.dil_h, g.dil_w) != (1, 1) else ""
     what = (f"{caller}(method={method!r}) on x.shape={g.x_shape}, w.shape={g.w_shape}, stride=({g.sh}, {g.sw}), "
-            f"padding=({g.ph}, {g.pw}), {dtype}")
+            f"padding=({g.ph}, {g.pw}), {dil}{dtype}")
     guard(need, what, advice)

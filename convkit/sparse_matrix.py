@@ -4,20 +4,23 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import ConvArgumentError
-from .geometry import Geometry, as_float, conv_geometry, float_dtype
+from .geometry import Geometry, as_float, conv_geometry, float_dtype, resolve_padding
 from .memory import gib, guard
 
 __all__ = ["conv_matrix", "conv_matrix_pattern", "conv_matrix_bytes", "pattern_bytes"]
 
 
-def conv_matrix_pattern(kernel_shape, input_shape, stride=1, padding=0):
+def conv_matrix_pattern(kernel_shape, input_shape, stride=1, padding=0, dilation=1, *, drop_last=False, pad=None):
     """Where each kernel entry sits in W*: the sparsity pattern of the convolution matrix.
 
     Parameters
     ----------
     kernel_shape : (FH, FW)
     input_shape : (H, W)
-    stride, padding : int or (int, int)
+    stride, padding, dilation : int or (int, int)
+        As for :func:`convkit.conv2d` (``pad`` is an alias of ``padding``).
+    drop_last : bool, default False
+        Floor a non-whole output size (see :func:`convkit.output_size`).
 
     Returns
     -------
@@ -33,19 +36,19 @@ def conv_matrix_pattern(kernel_shape, input_shape, stride=1, padding=0):
         For bad arguments, and when its index arrays (about :func:`pattern_bytes`)
         would take more memory than :func:`convkit.memory_limit` allows.
     """
-    g = _one_channel(kernel_shape, input_shape, stride, padding)
+    g = _one_channel(kernel_shape, input_shape, stride, resolve_padding(padding, pad), dilation, drop_last)
     guard(pattern_bytes(g), f"conv_matrix_pattern for kernel {(g.fh, g.fw)}, input {(g.h, g.w)}")
     return (*_pattern(g), (g.ho, g.wo))
 
 
-def _one_channel(kernel_shape, input_shape, stride, padding) -> Geometry:
+def _one_channel(kernel_shape, input_shape, stride, padding, dilation=1, drop_last=False) -> Geometry:
     """The checked geometry of one kernel on one channel."""
     if len(tuple(kernel_shape)) != 2 or len(tuple(input_shape)) != 2:
         raise ConvArgumentError(
             f"conv_matrix is for one channel: kernel shape (FH, FW) and input shape (H, W); "
             f"got kernel_shape={tuple(kernel_shape)}, input_shape={tuple(input_shape)}"
         )
-    return conv_geometry((1, 1, *input_shape), (1, 1, *kernel_shape), stride, padding)
+    return conv_geometry((1, 1, *input_shape), (1, 1, *kernel_shape), stride, padding, dilation, drop_last)
 
 
 def pattern_bytes(g: Geometry) -> int:
@@ -62,8 +65,8 @@ def _pattern(g: Geometry):
     i, j, a, b = np.meshgrid(
         np.arange(g.ho), np.arange(g.wo), np.arange(g.fh), np.arange(g.fw), indexing="ij"
     )
-    r = i * g.sh + a - g.ph  # input row under kernel entry (a, b) of window (i, j)
-    c = j * g.sw + b - g.pw
+    r = i * g.sh + a * g.dil_h - g.ph  # input row under kernel entry (a, b) of window (i, j)
+    c = j * g.sw + b * g.dil_w - g.pw
     inside = (r >= 0) & (r < g.h) & (c >= 0) & (c < g.w)
     rows = (i * g.wo + j)[inside]
     cols = (r * g.w + c)[inside]
@@ -71,14 +74,14 @@ def _pattern(g: Geometry):
     return rows, cols, taps
 
 
-def conv_matrix(k, input_shape, stride=1, padding=0):
+def conv_matrix(k, input_shape, stride=1, padding=0, dilation=1, *, drop_last=False, pad=None):
     """The matrix W* with ``Y* = W* X*`` for one channel and one kernel.
 
     Derived in Chapter 3 (``notebooks/03_sparse_matrix.ipynb``). ``X*`` is the
     (unpadded) input flattened in reading order, ``Y*`` the output likewise;
     zero padding needs no columns because it contributes nothing. The
     gradient with respect to the input is ``(W*).T @ dY*``: a transposed
-    convolution.
+    convolution, :func:`convkit.conv_transpose2d` (Chapter 8).
 
     Parameters
     ----------
@@ -86,7 +89,10 @@ def conv_matrix(k, input_shape, stride=1, padding=0):
         The kernel.
     input_shape : (H, W)
         Shape of the input it will multiply.
-    stride, padding : int or (int, int)
+    stride, padding, dilation : int or (int, int)
+        As for :func:`convkit.conv2d` (``pad`` is an alias of ``padding``).
+    drop_last : bool, default False
+        Floor a non-whole output size (see :func:`convkit.output_size`).
 
     Returns
     -------
@@ -109,7 +115,7 @@ def conv_matrix(k, input_shape, stride=1, padding=0):
     array([37., 47., 67., 77.])
     """
     k = as_float(k, "k")
-    g = _one_channel(k.shape, input_shape, stride, padding)
+    g = _one_channel(k.shape, input_shape, stride, resolve_padding(padding, pad), dilation, drop_last)
     dtype = float_dtype(k)
     guard(conv_matrix_bytes(g, dtype.itemsize),
           f"conv_matrix for kernel {(g.fh, g.fw)}, input {(g.h, g.w)}, {dtype}",

@@ -147,3 +147,115 @@ def test_fast_path_cache_survives_a_later_forward():
     got = fast.backward(dout, first, ws)
     for name, a, e in zip(("dx", "dw", "db"), got, expected):
         np.testing.assert_array_equal(a, e, err_msg=name)
+
+
+# Dilation, drop_last, pad, from_weights and the transposed convolution (Chapter 8).
+X1, W1 = np.zeros((1, 1, 6, 5)), np.zeros((1, 1, 3, 3))
+
+
+@pytest.mark.parametrize("method", ck.METHODS)
+def test_dilation_values(method):
+    raises(r"dilation must be >= 1; got dilation=0", ck.conv2d, X, W, method=method, dilation=0)
+    raises(r"dilation must be >= 1; got dilation=\(2, 0\)", ck.conv2d_backward, np.zeros((2, 4, 3, 3)), X, W,
+           method=method, dilation=(2, 0))
+    raises(r"dilation must be an int or a pair.*dilation=1.5", ck.conv2d, X, W, method=method, dilation=1.5)
+    raises(r"dilation must be an int or a pair.*dilation=True", ck.Conv2D, 3, 4, 3, method=method, dilation=True)
+    raises(r"dilation must be an int >= 1; got dilation=0", ck.output_size, 7, 3, dilation=0)
+
+
+def test_dilated_window_larger_than_the_padded_input():
+    msg = raises(r"the dilated window is larger than the padded input along the height", ck.conv2d,
+                 np.zeros((1, 1, 5, 9)), W1, dilation=3)
+    assert "D(FH - 1) + 1 = 3*(3 - 1) + 1 = 7 > H + 2P = 5 + 2*0 = 5" in msg
+    assert ck.conv2d(np.zeros((1, 1, 5, 9)), W1, dilation=3, padding=1).shape == (1, 1, 1, 5)
+
+
+def test_dilated_output_size_not_whole_gives_pytorchs_formula_and_the_opt_in():
+    msg = raises(r"output height is not a whole number", ck.conv2d, np.zeros((1, 1, 8, 5)), W1, dilation=2,
+                 stride=2)
+    assert "(H + 2P - D(FH - 1) - 1)/S + 1 = (8 + 2*0 - 2*(3 - 1) - 1)/2 + 1 = 2.5" in msg
+    assert "H - D(FH - 1) - 1 = 3 is odd" in msg and "would give 2 and drop 1 row(s)/column(s)" in msg
+    assert msg.endswith("To floor on purpose, pass drop_last=True.")
+    msg = raises(r"not a whole number", ck.output_size, 10, 3, 3, 0, 2)
+    assert "(n + 2P - D(f - 1) - 1)/S + 1 = (10 + 2*0 - 2*(3 - 1) - 1)/3 + 1 = 2.66667" in msg
+    assert "P=2 (gives 4)" in msg and "P=1" not in msg  # the window spans 5: (10 + 2P - 5) must divide by 3
+    assert ck.output_size(10, 3, 3, 2, 2) == 4
+
+
+def test_drop_last_is_offered_only_where_it_exists():
+    assert "drop_last" not in raises(r"not a whole number", ck.conv1d, np.zeros(5), np.zeros(2), stride=2)
+    for fn, args in [(ck.conv2d, (X1, W1)), (ck.output_size, (6, 3)), (ck.im2col, (X1, 3, 3)),
+                     (ck.conv_matrix, (np.zeros((3, 3)), (6, 5)))]:
+        assert "pass drop_last=True" in raises(r"not a whole number", fn, *args, stride=2)
+        assert fn(*args, stride=2, drop_last=True) is not None
+
+
+@pytest.mark.parametrize("bad", ["yes", 1, None, np.zeros(3)])
+def test_drop_last_must_be_a_bool(bad):
+    raises(r"drop_last must be True or False", ck.conv2d, X1, W1, drop_last=bad)
+    raises(r"drop_last must be True or False", ck.Conv2D, 1, 1, 3, drop_last=bad)
+    raises(r"drop_last must be True or False", ck.output_size, 6, 3, drop_last=bad)
+
+
+def test_pad_and_padding_both_given():
+    raises(r"padding and its alias pad are both given, with different values \(padding=1, pad=2\): give one",
+           ck.conv2d, X, W, padding=1, pad=2)
+    raises(r"padding and its alias pad", ck.Conv2D.from_weights, W, padding=(1, 0), pad=1)
+    assert ck.conv2d(X, W, padding=1, pad=1).shape == (2, 4, 5, 5)  # the same value twice is no conflict
+
+
+def test_dlfs_habit_conv2d_of_weights_is_a_short_error_naming_from_weights():
+    """Conv2D(W, b, stride, pad) as Deep Learning from Scratch's Convolution: say what to call, print no array."""
+    w = np.random.default_rng(0).standard_normal((30, 1, 5, 5))
+    for args, kwargs in [((w, np.zeros(30), 1, 0), {}), ((w, np.zeros(30)), {"stride": 1, "pad": 0})]:
+        msg = raises(r"^Conv2D\(in_channels, out_channels, kernel_size, ...\) makes a layer with new weights",
+                     ck.Conv2D, *args, **kwargs)
+        assert "array of shape (30, 1, 5, 5)" in msg and "Conv2D.from_weights(W, b, stride, pad)" in msg
+        assert len(msg) < 400 and "[" not in msg and "height" not in msg
+    assert "out_channels must be an int >= 1; got out_channels=an array of shape (30,)" in raises(
+        r"out_channels", ck.Conv2D, 3, np.zeros(30), 3)
+    raises(r"in_channels must be an int >= 1; got in_channels=3.0", ck.Conv2D, 3.0, 4, 3)
+    raises(r"out_channels must be an int >= 1; got out_channels=0", ck.Conv2D, 3, 0, 3)
+    raises(r"kernel_size is missing", ck.Conv2D, 3, 4)
+
+
+def test_from_weights_errors_name_the_argument_and_shape():
+    w = np.zeros((30, 1, 5, 5))
+    raises(r"W must be 4-D \(K, C, FH, FW\); got W.shape=\(5, 5\)", ck.Conv2D.from_weights, w[0, 0])
+    raises(r"b must have shape \(K,\) = \(30,\), one per filter; got b.shape=\(3,\)", ck.Conv2D.from_weights, w,
+           np.zeros(3))
+    msg = raises(r"stride must be an int or a pair of ints \(height, width\); got stride=an array of shape "
+                 r"\(30, 1, 5, 5\)", ck.Conv2D.from_weights, w, None, w)
+    assert len(msg) < 150
+    raises(r"W must hold real numbers", ck.Conv2D.from_weights, w.astype(complex))
+    raises(r"unknown method 'fft'", ck.Conv2D.from_weights, w, method="fft")
+    raises(r"channel mismatch: x has C=3", ck.Conv2D.from_weights(w).forward, np.zeros((1, 3, 5, 5)))
+
+
+def test_long_values_are_cut_in_messages():
+    msg = raises(r"stride must be an int or a pair", ck.conv2d, X, W, stride=list(range(300)))
+    assert len(msg) < 150 and msg.endswith("...")
+
+
+def test_transposed_convolution_arguments():
+    y, w = np.zeros((1, 2, 3, 3)), np.zeros((2, 1, 3, 3))
+    raises(r"channel mismatch: y has K=2 channels \(y.shape=\(1, 2, 3, 3\)\) but w has K=3 filters", ck.conv_transpose2d,
+           y, np.zeros((3, 1, 3, 3)))
+    raises(r"y must be 4-D \(N, K, Hy, Wy\); got y.shape=\(3, 3\)", ck.conv_transpose2d, y[0, 0], w)
+    raises(r"output_padding must be smaller than the stride.*got output_padding=2 with stride=2",
+           ck.conv_transpose2d, y, w, stride=2, output_padding=2)
+    raises(r"output_padding must be smaller than the stride.*got output_padding=1 with stride=1",
+           ck.conv_transpose2d, y, w, dilation=2, output_padding=1)  # PyTorch allows it; convkit says why not
+    raises(r"output_padding must be >= 0", ck.conv_transpose2d, y, w, output_padding=-1)
+    raises(r"output height would be \(Hy - 1\)\*S - 2P \+ D\(F - 1\) \+ 1 \+ output_padding = "
+           r"\(1 - 1\)\*1 - 2\*1 \+ 1\*\(1 - 1\) \+ 1 \+ 0 = -1 < 1", ck.conv_transpose2d, np.zeros((1, 2, 1, 1)),
+           np.zeros((2, 1, 1, 1)), padding=1)
+    raises(r"b must have shape \(C,\) = \(1,\), one per output channel \(w.shape\[1\]\); got b.shape=\(2,\)",
+           ck.conv_transpose2d, y, w, np.zeros(2))
+    raises(r"dout must have the shape of conv_transpose2d's output \(N, C, H, W\) = \(1, 1, 5, 5\).*"
+           r"got dout.shape=\(1, 1, 4, 4\)", ck.conv_transpose2d_backward, np.zeros((1, 1, 4, 4)), y, w)
+    raises(r"unknown method", ck.conv_transpose2d_backward, np.zeros((1, 1, 5, 5)), y, w, method="fft")
+    raises(r"y must hold real numbers", ck.conv_transpose2d, y.astype(complex), w)
+    raises(r"output_padding must be smaller than the stride; got output_padding=2 with stride=2",
+           ck.transposed_output_size, 4, 3, 2, 1, 1, 2)
+    raises(r"f must be an int >= 1; got f=0", ck.transposed_output_size, 4, 0)

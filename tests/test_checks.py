@@ -95,3 +95,211 @@ def test_hand_answer_not_passed_raises_while_nbgrader_grades(answer, monkeypatch
     with pytest.raises(checks.NotYetError, match=r"not yet \(exercise 2\.1\)"):
         checks.check_answer("2.1", answer)
     assert checks.check_answer("2.1", lambda: (ck.output_size(28, 5), ck.output_size(28, 5, 1, 2))) is None
+
+
+# Chapter 8's checks: dilation and the transposed convolution.
+
+def right_dilated_output_size(n, f, s, p, d):
+    span = n + 2 * p - d * (f - 1) - 1
+    if span % s:
+        raise ValueError("not whole")
+    return span // s + 1
+
+
+def right_conv_transpose(y, w, s):
+    return ck.conv_transpose2d(y[None, None], w[None, None], stride=s)[0, 0]
+
+
+def stamps_dx(dout, w, x_shape, s, p, d, add=True, crop=True, dilate=True):
+    """The solution by stamps, with switches for the typical mistakes."""
+    (H, W), (fh, fw) = x_shape, w.shape
+    dd = d if dilate else 1
+    dxp = np.zeros((H + 2 * p, W + 2 * p))
+    for i in range(dout.shape[0]):
+        for j in range(dout.shape[1]):
+            for u in range(fh):
+                for v in range(fw):
+                    r, c = i * s + u * dd, j * s + v * dd
+                    if r < dxp.shape[0] and c < dxp.shape[1]:
+                        if add:
+                            dxp[r, c] += dout[i, j] * w[u, v]
+                        else:
+                            dxp[r, c] = dout[i, j] * w[u, v]
+    return dxp[p:p + H, p:p + W] if crop else dxp
+
+
+RIGHT8 = {
+    checks.check_dilated_output_size: right_dilated_output_size,
+    checks.check_conv_transpose: right_conv_transpose,
+    checks.check_conv2d_dx: stamps_dx,
+}
+
+
+@pytest.mark.parametrize("check", list(RIGHT8), ids=lambda c: c.__name__)
+def test_chapter8_right_stub_and_crash(check):
+    assert repr(check(RIGHT8[check])).startswith("correct")
+    stubbed = check(stub)
+    assert not stubbed and "not yet" in repr(stubbed) and "NotImplementedError" in repr(stubbed)
+    crashed = check(lambda *a: {}["missing"])
+    assert not crashed and "your function raised KeyError" in repr(crashed)
+
+
+@pytest.mark.parametrize("check", list(RIGHT8), ids=lambda c: c.__name__)
+def test_chapter8_checks_raise_while_nbgrader_grades(check, monkeypatch, capsys):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    with pytest.raises(checks.NotYetError, match="not yet .*NotImplementedError"):
+        check(stub)
+    assert check(RIGHT8[check]) is None  # passed: printed, no value for nbgrader to read as a score
+    assert capsys.readouterr().out.startswith("correct")
+
+
+def test_chapter8_hints():
+    def hint(result):
+        text = repr(result)
+        assert text.startswith("not yet"), text
+        return text
+
+    assert "D(F - 1) + 1 cells, not D*F" in hint(checks.check_dilated_output_size(
+        lambda n, f, s, p, d: (n + 2 * p - d * f) // s + 1))
+    assert "dilation spreads the taps" in hint(checks.check_dilated_output_size(
+        lambda n, f, s, p, d: (n + 2 * p - f) // s + 1))
+    assert "Raise a ValueError instead" in hint(checks.check_dilated_output_size(
+        lambda n, f, s, p, d: (n + 2 * p - d * (f - 1) - 1) // s + 1))
+
+    def assigned(y, w, s):
+        out = np.zeros(((y.shape[0] - 1) * s + w.shape[0], (y.shape[1] - 1) * s + w.shape[1]))
+        for i in range(y.shape[0]):
+            for j in range(y.shape[1]):
+                out[i * s:i * s + w.shape[0], j * s:j * s + w.shape[1]] = y[i, j] * w
+        return out
+
+    assert "add up (+=)" in hint(checks.check_conv_transpose(assigned))
+    assert "no flip" in hint(checks.check_conv_transpose(lambda y, w, s: right_conv_transpose(y, w[::-1, ::-1], s)))
+    assert "stamps sit 2 cells apart" in hint(checks.check_conv_transpose(lambda y, w, s: right_conv_transpose(y, w, 1)))
+
+    assert "crop P rows and columns" in hint(checks.check_conv2d_dx(
+        lambda *a: stamps_dx(*a, crop=False)))
+    assert "stamps are of the dilated kernel" in hint(checks.check_conv2d_dx(lambda *a: stamps_dx(*a, dilate=False)))
+    assert "add up (+=)" in hint(checks.check_conv2d_dx(lambda *a: stamps_dx(*a, add=False)))
+
+    def short(dout, w, x_shape, s, p, d):  # sized by the stamps, not by x: misses the rows the forward floored
+        (fh, fw), (ho, wo) = w.shape, dout.shape
+        full = stamps_dx(dout, w, ((ho - 1) * s + d * (fh - 1) + 1 - 2 * p, (wo - 1) * s + d * (fw - 1) + 1 - 2 * p),
+                         s, p, d)
+        return full
+
+    assert "dx has x's shape" in hint(checks.check_conv2d_dx(short))
+    assert checks.check_answer("2.1", lambda: (ck.output_size(28, 5), ck.output_size(28, 5, 1, 2)))
+
+
+# --- Chapter 9 ----------------------------------------------------------------------------------
+
+from convkit import nn  # noqa: E402
+
+
+def right_maxpool_backward(dout, x, size):
+    pool = nn.MaxPool2D(size)
+    pool.forward(x[None, None])
+    return pool.backward(dout[None, None])[0, 0]
+
+
+def maxpool_backward_scan(dout, x, size, ties_to_last=False):
+    """A loop a student would write: scan each window, keep the best position."""
+    dx = np.zeros_like(x)
+    for i in range(dout.shape[0]):
+        for j in range(dout.shape[1]):
+            best = None
+            for u in range(size):
+                for v in range(size):
+                    val = x[i * size + u, j * size + v]
+                    if best is None or val > best[0] or (ties_to_last and val == best[0]):
+                        best = (val, u, v)
+            dx[i * size + best[1], j * size + best[2]] = dout[i, j]
+    return dx
+
+
+RIGHT_9 = {
+    checks.check_relu_backward: lambda dout, x: np.where(x > 0, dout, 0),
+    checks.check_maxpool_backward: right_maxpool_backward,
+    checks.check_softmax_cross_entropy: nn.softmax_cross_entropy,
+}
+
+
+@pytest.mark.parametrize("check", list(RIGHT_9), ids=lambda c: c.__name__)
+def test_chapter_9_checks_pass_right_answers_and_say_not_yet_to_stubs(check, monkeypatch, capsys):
+    assert repr(check(RIGHT_9[check])).startswith("correct")
+    result = check(stub)
+    assert not result and "NotImplementedError" in repr(result)
+    assert "your function raised KeyError" in repr(check(lambda *a: {}["missing"]))
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    with pytest.raises(checks.NotYetError):
+        check(stub)
+    assert check(RIGHT_9[check]) is None  # passed: printed, no value for nbgrader to read as a score
+    assert capsys.readouterr().out.startswith("correct")
+
+
+def test_a_loop_written_by_hand_passes_the_max_pool_check():
+    assert checks.check_maxpool_backward(maxpool_backward_scan)
+
+
+@pytest.mark.parametrize("wrong,hint", [
+    (lambda d, x: d, "set dx to 0 where x <= 0"),
+    (lambda d, x: np.where(x >= 0, d, 0), "use x > 0, not x >= 0"),
+    (lambda d, x: np.where(d > 0, d, 0), "the mask comes from the forward's input x"),
+    (lambda d, x: (x > 0).astype(float), "multiply the mask by dout"),
+])
+def test_relu_backward_hints(wrong, hint):
+    result = checks.check_relu_backward(wrong)
+    assert not result and "Hint: " in repr(result) and hint in repr(result), repr(result)
+
+
+def _at_all_maxima(dout, x, size):
+    h, w = x.shape
+    b = x.reshape(h // size, size, w // size, size)
+    return np.where(b == b.max(axis=(1, 3), keepdims=True), dout[:, None, :, None], 0).reshape(x.shape)
+
+
+@pytest.mark.parametrize("wrong,hint", [
+    (_at_all_maxima, "on a tie only one entry gets the gradient"),
+    (lambda d, x, s: maxpool_backward_scan(d, x, s, ties_to_last=True), "the *first* maximum in reading order"),
+    (lambda d, x, s: np.kron(d, np.ones((s, s))) / s ** 2, "average pooling's backward"),
+    (lambda d, x, s: np.kron(d, np.ones((s, s))), "only the maximum of each window gets dout"),
+    (lambda d, x, s: d, "dx has the shape of x"),
+])
+def test_maxpool_backward_hints(wrong, hint):
+    result = checks.check_maxpool_backward(wrong)
+    assert not result and "Hint: " in repr(result) and hint in repr(result), repr(result)
+
+
+def _naive_softmax_ce(z, labels):
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    n = len(labels)
+    d = p.copy()
+    d[np.arange(n), labels] -= 1
+    return -np.log(p[np.arange(n), labels]).mean(), d / n
+
+
+def _scaled(loss_factor, grad_fn):
+    def fn(z, labels):
+        loss, dz = nn.softmax_cross_entropy(z, labels)
+        return loss * (len(labels) if loss_factor else 1), grad_fn(dz, z, labels)
+    return fn
+
+
+def _without_onehot(dz, z, labels):
+    p = dz * len(labels)
+    p[np.arange(len(labels)), labels] += 1
+    return p / len(labels)
+
+
+@pytest.mark.parametrize("wrong,hint", [
+    (_naive_softmax_ce, "subtract each row's maximum"),
+    (_scaled(True, lambda dz, z, l: dz), "the loss is the *mean* over the batch"),
+    (_scaled(False, lambda dz, z, l: dz * len(l)), "dlogits is divided by N"),
+    (_scaled(False, _without_onehot), "subtract 1 at each row's label"),
+    (_scaled(False, lambda dz, z, l: -dz), "the sign"),
+    (lambda z, labels: nn.softmax_cross_entropy(z, labels)[1], "return a pair (loss, dlogits)"),
+])
+def test_softmax_cross_entropy_hints(wrong, hint):
+    result = checks.check_softmax_cross_entropy(wrong)
+    assert not result and hint in repr(result), repr(result)

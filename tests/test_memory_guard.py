@@ -28,23 +28,29 @@ from convkit.geometry import conv_geometry
 from convkit.im2col import col2im_bytes, im2col_bytes
 from convkit.methods import _kernels, fast
 from convkit.sparse_matrix import _one_channel, conv_matrix_bytes, pattern_bytes
+from convkit.transposed import _geometry as transposed_geometry
+from convkit.transposed import conv_transpose2d_bytes
 
 KiB, MiB, GiB = 2**10, 2**20, 2**30
 SLACK = 256 * KiB
 UNDER, OVER, OVER_THREADS = 0.95, 1.25, 2.0
 
-# (x shape, w shape, stride, padding); every method on the small ones, matrix only where W* is small.
+# (x shape, w shape, stride, padding[, dilation[, drop_last]]); every method on the small ones, matrix only
+# where W* is small.
 SMALL = [
     ((2, 3, 16, 16), (4, 3, 3, 3), 1, 1),
     ((2, 8, 33, 33), (4, 8, 3, 3), 2, 1),
     ((3, 4, 21, 12), (6, 4, 5, 3), (2, 1), (2, 1)),
+    ((2, 4, 20, 17), (3, 4, 3, 2), 1, 2, (2, 3)),  # dilated: the window spans 5 x 4 cells for 3 x 2 taps
+    ((2, 4, 18, 17), (3, 4, 3, 2), 2, 1, 2, True),  # dilated, and floored (drop_last)
 ]
 LARGER = [
     ((8, 16, 32, 32), (32, 16, 3, 3), 1, 1),
     ((1, 64, 56, 56), (64, 64, 3, 3), 1, 1),
+    ((4, 32, 48, 48), (32, 32, 3, 3), 1, 4, 4),  # DeepLab-style "same" 3x3 with dilation 4
 ]
 # Megabytes of input in a few windows: large arrays for the loops method, in few Python iterations.
-WIDE = [((1, 64, 64, 64), (2, 64, 8, 8), 8, 0)]
+WIDE = [((1, 64, 64, 64), (2, 64, 8, 8), 8, 0), ((1, 64, 64, 64), (2, 64, 4, 4), 8, 1, 3)]
 CASES = ([(m, c) for m in methods.METHODS for c in SMALL] + [(m, c) for m in ("im2col", "fast") for c in LARGER]
          + [(m, c) for m in ("loops", "im2col", "fast") for c in WIDE])
 # The issue's call: 64 3x3 filters on two 224x224 RGB images.
@@ -78,14 +84,15 @@ def traced_peak(fn):
 
 def conv_call(method, case, dtype, backward, seed=0):
     """The public call for one case and its geometry (arrays made beforehand, in the computing dtype)."""
-    xs, ws, s, p = case
+    xs, ws, s, p, *more = case
+    kw = dict(zip(("dilation", "drop_last"), more))
     rng = np.random.default_rng(seed)
     x, w = rng.standard_normal(xs).astype(dtype), rng.standard_normal(ws).astype(dtype)
-    g = conv_geometry(xs, ws, s, p)
+    g = conv_geometry(xs, ws, s, p, **kw)
     if backward:
         dout = rng.standard_normal(g.out_shape).astype(dtype)
-        return (lambda: ck.conv2d_backward(dout, x, w, s, p, method=method)), g
-    return (lambda: ck.conv2d(x, w, None, s, p, method=method)), g
+        return (lambda: ck.conv2d_backward(dout, x, w, s, p, method=method, **kw)), g
+    return (lambda: ck.conv2d(x, w, None, s, p, method=method, **kw)), g
 
 
 def estimate_and_peak(method, case, dtype, backward):
@@ -131,6 +138,57 @@ def test_im2col_col2im_estimates(xs, f, s, p, dtype):
                       (col2im_bytes(g, x.itemsize), lambda: ck.col2im(cols, xs, f, f, s, p))):
         peak = traced_peak(call)
         assert UNDER * peak - SLACK <= est <= OVER * peak + SLACK, (est, peak)
+
+
+# (y shape, w shape, stride, padding, dilation, output_padding) of the transposed convolution.
+TRANSPOSED = [((8, 32, 16, 16), (32, 16, 4, 4), 2, 1, 1, 0), ((4, 16, 30, 30), (16, 8, 3, 3), 1, 2, 2, 0),
+              ((2, 24, 20, 11), (24, 12, 3, 2), (2, 3), (1, 0), (1, 2), (1, 2))]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+@pytest.mark.parametrize("ys, ws, s, p, d, o", TRANSPOSED)
+def test_conv_transpose2d_estimate(ys, ws, s, p, d, o, dtype):
+    rng = np.random.default_rng(7)
+    y, w, b = (rng.standard_normal(shape).astype(dtype) for shape in (ys, ws, ws[1]))
+    call = lambda: ck.conv_transpose2d(y, w, b, s, p, d, o)  # noqa: E731
+    call()
+    est, peak = conv_transpose2d_bytes(transposed_geometry(ys, ws, s, p, d, o), y.itemsize), traced_peak(call)
+    assert UNDER * peak - SLACK <= est <= OVER * peak + SLACK, (est, peak)
+
+
+@pytest.mark.parametrize("method", methods.METHODS)
+@pytest.mark.parametrize("ys, ws, s, p, d, o", TRANSPOSED[1:])
+def test_conv_transpose2d_backward_is_guarded_by_its_convolutions(ys, ws, s, p, d, o, method, monkeypatch):
+    """Its two passes are the convolution's; the larger of their estimates bounds the peak."""
+    monkeypatch.setattr(fast, "WORKERS", 1)
+    g = transposed_geometry(ys, ws, s, p, d, o)
+    if method == "matrix" and methods.get(method).bytes_needed(g, np.float64, True) > 64 * MiB:
+        pytest.skip("W* of this size is for the refusal tests")
+    rng = np.random.default_rng(8)
+    y, w, dout = rng.standard_normal(ys), rng.standard_normal(ws), rng.standard_normal(g.x_shape)
+    call = lambda: ck.conv_transpose2d_backward(dout, y, w, s, p, d, o, method=method)  # noqa: E731
+    call()
+    est = max(methods.get(method).bytes_needed(g, np.float64, b) for b in (False, True))
+    peak = traced_peak(call)
+    assert UNDER * peak - SLACK <= est <= OVER * peak + SLACK, (est, peak)
+    ck.set_memory_limit(est - 1)
+    with pytest.raises(ck.ConvArgumentError, match=rf"conv_transpose2d_backward\(method='{method}'\)"):
+        call()
+
+
+def test_conv_transpose2d_is_refused_without_allocating():
+    ck.set_memory_limit("64 MiB")
+    y, w = np.broadcast_to(0.0, (16, 64, 128, 128)), np.zeros((64, 32, 4, 4))
+    info = {}
+
+    def refused():
+        with pytest.raises(ck.ConvArgumentError, match=r"^conv_transpose2d for y.shape=\(16, 64, 128, 128\)") as e:
+            ck.conv_transpose2d(y, w, stride=2, padding=1)
+        info["e"] = e
+
+    assert traced_peak(refused) < MiB
+    cols = 32 * 16 * 16 * 128 * 128 * 8  # the column matrix alone, 1 GiB
+    assert gib_in(str(info["e"].value)) >= cols / GiB
 
 
 @pytest.mark.parametrize("k, shape, s, p", [((3, 3), (32, 32), 1, 1), ((5, 3), (21, 30), (2, 1), (2, 1))])
@@ -396,7 +454,8 @@ def table():
                 for backward in (False, True):
                     with _kernels.using(kernels):
                         est, peak = estimate_and_peak(method, case, dtype, backward)
-                    rows.append(f"| {name} | {case[0]} | {case[1]} | {case[2]} | {np.dtype(dtype).name} | "
+                    dil = f", dilation {case[4]}" if len(case) > 4 else ""
+                    rows.append(f"| {name} | {case[0]} | {case[1]} | {case[2]}{dil} | {np.dtype(dtype).name} | "
                                 f"{'backward' if backward else 'forward'} | {est / MiB:.3f} | {peak / MiB:.3f} | "
                                 f"{est / peak:.3f} |")
     return "\n".join(rows)

@@ -29,9 +29,10 @@ def test_the_check_notices_a_stale_cell(tmp_path):
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
 def test_convkit_is_set_up_before_anything_else_is_imported(path):
-    code = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
-    assert code[0] == notebook_setup.setup_source()
-    assert '%pip install -q "convkit[widgets] @ {_source}"' in code[0]
+    nb = nbformat.read(path, as_version=4)
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    assert code[0] == notebook_setup.setup_source(extras=notebook_setup.extras_of(nb))
+    assert re.search(r'%pip install -q "convkit\[widgets(,\w+)*\] @ \{_source\}"', code[0])
     assert not re.search(r"^\s*(import|from)\s+(numpy|matplotlib)", code[0], re.M)
     assert code[0].rstrip().endswith("import convkit as ck")
 
@@ -45,3 +46,14 @@ def test_nobody_is_told_to_install_convkit_by_bare_name():
     offenders = [f"{p.relative_to(ROOT)}: {m.group(0).strip()}" for p in files
                  for m in bare.finditer(p.read_text(encoding="utf-8", errors="replace"))]
     assert not offenders, offenders
+
+
+def test_a_chapter_can_ask_for_more_extras(tmp_path):
+    nb = nbformat.read(CHAPTERS[0], as_version=4)
+    nb.metadata["convkit"] = {"extras": ["widgets", "train"]}
+    nbformat.write(nb, tmp_path / "more.ipynb")
+    assert notebook_setup.out_of_date([tmp_path / "more.ipynb"]) == [tmp_path / "more.ipynb"]
+    notebook_setup.main([str(tmp_path / "more.ipynb")])
+    first = next(c for c in nbformat.read(tmp_path / "more.ipynb", as_version=4).cells if c.cell_type == "code")
+    assert '%pip install -q "convkit[widgets,train] @ {_source}"' in first.source
+    assert notebook_setup.out_of_date([tmp_path / "more.ipynb"]) == []

@@ -75,23 +75,25 @@ def _valid(n_out, s, off, n):
 # In the two loops below every array is indexed through np.uintp: numba checks
 # a signed index for wrap-around (a negative index counts from the end), and
 # that check keeps LLVM from vectorising the inner loop (6x slower here).
-def _nb_im2col(x, fh, fw, sh, sw, ph, pw, ho, wo, cols):
+# Tap (a, b) of the window at output (i, j) reads input (i*sh + a*dh - ph, j*sw + b*dw - pw):
+# dilation (dh, dw) only moves each tap's offset, the loops are the same.
+def _nb_im2col(x, fh, fw, sh, sw, ph, pw, dh, dw, ho, wo, cols):
     m, C, H, W = x.shape
     xf, cf = x.reshape(-1), cols.reshape(-1)
     L = ho * wo
     for i in range(m):
         for c in range(C):
             for a in range(fh):
-                r0, r1 = _valid(ho, sh, a - ph, H)
+                r0, r1 = _valid(ho, sh, a * dh - ph, H)
                 for b in range(fw):
-                    q0, q1 = _valid(wo, sw, b - pw, W)
+                    q0, q1 = _valid(wo, sw, b * dw - pw, W)
                     row0 = ((i * C + c) * fh * fw + a * fw + b) * L  # row (c, a, b) of image i
                     # Output rows whose window row lies in the padding: zeros, one run each side.
                     for j in range(row0, row0 + r0 * wo):
                         cf[np.uintp(j)] = 0
                     for j in range(row0 + r1 * wo, row0 + L):
                         cf[np.uintp(j)] = 0
-                    s0 = ((i * C + c) * H + r0 * sh + a - ph) * W + b - pw
+                    s0 = ((i * C + c) * H + r0 * sh + a * dh - ph) * W + b * dw - pw
                     if sw == 1 and q0 == 0 and q1 == wo and sh * W == wo:
                         # Whole rows, and the input rows follow each other: one run.
                         d0 = row0 + r0 * wo
@@ -114,7 +116,7 @@ def _nb_im2col(x, fh, fw, sh, sw, ph, pw, ho, wo, cols):
 
 
 # col2im walks the very loops of im2col and adds where im2col copies: its adjoint, line for line.
-def _nb_col2im(cols, fh, fw, sh, sw, ph, pw, ho, wo, dx):
+def _nb_col2im(cols, fh, fw, sh, sw, ph, pw, dh, dw, ho, wo, dx):
     m, C, H, W = dx.shape
     cf, df = cols.reshape(-1), dx.reshape(-1)
     L = ho * wo
@@ -123,11 +125,11 @@ def _nb_col2im(cols, fh, fw, sh, sw, ph, pw, ho, wo, dx):
     for i in range(m):
         for c in range(C):
             for a in range(fh):
-                r0, r1 = _valid(ho, sh, a - ph, H)
+                r0, r1 = _valid(ho, sh, a * dh - ph, H)
                 for b in range(fw):
-                    q0, q1 = _valid(wo, sw, b - pw, W)
+                    q0, q1 = _valid(wo, sw, b * dw - pw, W)
                     row0 = ((i * C + c) * fh * fw + a * fw + b) * L
-                    d0 = ((i * C + c) * H + r0 * sh + a - ph) * W + b - pw
+                    d0 = ((i * C + c) * H + r0 * sh + a * dh - ph) * W + b * dw - pw
                     if sw == 1 and q0 == 0 and q1 == wo and sh * W == wo:  # one run, as in im2col
                         s0 = row0 + r0 * wo
                         for j in range((r1 - r0) * wo):
@@ -149,10 +151,10 @@ if numba is not None:
     _nb_im2col, _nb_col2im = _compile(_nb_im2col), _compile(_nb_col2im)
 
     def _numba_im2col(x, g, cols):
-        _nb_im2col(x, g.fh, g.fw, g.sh, g.sw, g.ph, g.pw, g.ho, g.wo, cols)
+        _nb_im2col(x, g.fh, g.fw, g.sh, g.sw, g.ph, g.pw, g.dil_h, g.dil_w, g.ho, g.wo, cols)
 
     def _numba_col2im(cols, g, dx):
-        _nb_col2im(cols, g.fh, g.fw, g.sh, g.sw, g.ph, g.pw, g.ho, g.wo, dx)
+        _nb_col2im(cols, g.fh, g.fw, g.sh, g.sw, g.ph, g.pw, g.dil_h, g.dil_w, g.ho, g.wo, dx)
 
     NUMBA = Kernels("numba", _numba_im2col, _numba_col2im)
 else:

@@ -16,8 +16,18 @@ def forward(x, w, b, g, ws=None):
     return out, (cols, w, g)
 
 
+def _args(g):
+    """im2col/col2im's arguments for a checked geometry.
+
+    drop_last=True: g's output size is already settled (rounded down only if the
+    caller asked for it), and rounding a whole size down changes nothing.
+    """
+    return dict(fh=g.fh, fw=g.fw, stride=(g.sh, g.sw), padding=(g.ph, g.pw), dilation=(g.dil_h, g.dil_w),
+                drop_last=True)
+
+
 def cache_for(x, w, g, ws=None):
-    return (im2col(x, g.fh, g.fw, (g.sh, g.sw), (g.ph, g.pw)), w, g)
+    return (im2col(x, **_args(g)), w, g)
 
 
 def backward(dout, cache, ws=None):
@@ -25,7 +35,7 @@ def backward(dout, cache, ws=None):
     dy = dout.transpose(1, 0, 2, 3).reshape(g.k, -1)  # (K, N*Hout*Wout), columns as in cols
     dw = (dy @ cols.T).reshape(g.w_shape)
     dcols = w.reshape(g.k, -1).T @ dy
-    dx = col2im(dcols, g.x_shape, g.fh, g.fw, (g.sh, g.sw), (g.ph, g.pw))
+    dx = col2im(dcols, g.x_shape, **_args(g))
     return dx, dw, dout.sum(axis=(0, 2, 3))
 
 

@@ -1,6 +1,8 @@
 """Plain loops over images, filters and output positions: the reference (Chapters 1-2).
 
 Slow and obvious on purpose: every other method is tested against this one.
+A dilated window (Chapter 8) is a strided slice: every ``dil``-th cell of the
+``span = dil*(f - 1) + 1`` cells from its corner.
 """
 import numpy as np
 
@@ -15,7 +17,7 @@ def forward(x, w, b, g, ws=None):
             for i in range(g.ho):
                 for j in range(g.wo):
                     r, c = i * g.sh, j * g.sw  # top-left corner of the window
-                    window = xp[n, :, r : r + g.fh, c : c + g.fw]  # (C, FH, FW)
+                    window = xp[n, :, r : r + g.span_h : g.dil_h, c : c + g.span_w : g.dil_w]  # (C, FH, FW)
                     out[n, k, i, j] = np.sum(window * w[k]) + b[k]
     return out, (x, w, g)
 
@@ -35,8 +37,9 @@ def backward(dout, cache, ws=None):
             for i in range(g.ho):
                 for j in range(g.wo):
                     r, c = i * g.sh, j * g.sw
-                    dw[k] += dout[n, k, i, j] * xp[n, :, r : r + g.fh, c : c + g.fw]
-                    dxp[n, :, r : r + g.fh, c : c + g.fw] += dout[n, k, i, j] * w[k]
+                    rows, cols = slice(r, r + g.span_h, g.dil_h), slice(c, c + g.span_w, g.dil_w)
+                    dw[k] += dout[n, k, i, j] * xp[n, :, rows, cols]
+                    dxp[n, :, rows, cols] += dout[n, k, i, j] * w[k]
     return crop(dxp, g).copy(), dw, dout.sum(axis=(0, 2, 3))
 
 

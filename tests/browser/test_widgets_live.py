@@ -1,17 +1,17 @@
-"""The widgets in JupyterLab with a running kernel (the live side of the same front end)."""
-import os
+"""The widgets in JupyterLab with a running kernel (the live side of the same front end).
+
+Each test opens a chapter in JupyterLab, runs it with Run > Run All Cells, and drives
+its widget. Every wait is on an event (live_lab.py says which and why); each step is a
+named stage, and a test that fails says where it was stuck, with a screenshot.
+"""
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
 from conftest import ARTIFACTS, ROOT
+from live_lab import LabServer, LiveNotebook
 
-TOKEN = "convkit-test"
+SUM = "() => document.querySelector('[data-live-test] .ck-sum').textContent"
 
 
 @pytest.fixture(scope="module")
@@ -19,77 +19,57 @@ def lab(tmp_path_factory):
     # Serve a copy: JupyterLab writes checkpoints (and autosaves) next to the notebooks it opens.
     root = tmp_path_factory.mktemp("lab")
     shutil.copytree(ROOT / "notebooks", root / "notebooks")
-    # User settings of its own: no "get notified about Jupyter news?" toast over the widgets.
-    settings = tmp_path_factory.mktemp("settings")
-    (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
-    (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
-        '{"fetchNews": "false"}')
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}", "--ServerApp.open_browser=False",
-         "--LabApp.news_url=", "--LabServerApp.announcements_url=", "--ServerApp.disable_check_xsrf=True",
-         f"--ServerApp.runtime_dir={tmp_path_factory.mktemp('rt')}"],
-        env={**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(settings)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("JupyterLab did not start")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    server = LabServer(root, tmp_path_factory.mktemp("lab-server"))
+    yield server
+    server.stop()
 
 
-def _run_all(recorder, lab, notebook):
-    # A workspace of its own, reset: otherwise JupyterLab reopens the notebooks of earlier tests too.
-    page = recorder.open(f"{lab}/lab/workspaces/{notebook}/tree/notebooks/{notebook}.ipynb?reset&token={TOKEN}")
-    page.wait_for_selector(".jp-Notebook", timeout=60000)
-    page.wait_for_function("() => document.querySelector('.jp-Notebook-ExecutionIndicator') !== null",
-                           timeout=60000)
-    page.locator(".jp-Notebook").click()
-    page.get_by_role("menuitem", name="Run").click()
-    page.locator("li[data-command='runmenu:run-all']").click()
-    return page
+@pytest.fixture
+def live(lab, recorder):
+    """Opens a notebook in JupyterLab (``live(name)``); shuts its kernel down afterwards."""
+    opened = []
+
+    def open_notebook(notebook):
+        nb = LiveNotebook(lab, recorder, notebook, ARTIFACTS)
+        opened.append(nb)
+        return nb
+
+    yield open_notebook
+    for nb in opened:
+        nb.shutdown_kernel()
+        print(f"{nb.notebook}: " + ", ".join(f"{k} {v:.1f} s" for k, v in nb.timings.items()))
 
 
-def _mark_widget(page, has, text):
-    """Wait for the stepper holding ``has`` whose sum line contains ``text``, and tag it.
-
-    JupyterLab 4 virtualizes cells that are off screen, which defeats layout-based
-    locators: find the widget by its text and drive it with the events its own
-    handlers listen to. (The output area is re-rendered while cells execute.)
-    """
-    find = (f"[...document.querySelectorAll('.ck-stepper')].find(w => w.querySelector({has!r}) "
-            f"&& w.querySelector('.ck-sum').textContent.includes({text!r}))")
-    page.wait_for_function(f"() => {find} !== undefined", timeout=90000)
-    page.evaluate(f"() => {{ const w = {find}; w.scrollIntoView(); w.setAttribute('data-live-test', '1'); }}")
+def _run(live, notebook, has, first):
+    """The notebook opened, its kernel ready, every cell run; its widget found, showing ``first``."""
+    nb = live(notebook)
+    nb.kernel_ready()
+    nb.run_all()
+    count = nb.widget(has, first)
+    return nb, count
 
 
-SUM = "() => document.querySelector('[data-live-test] .ck-sum').textContent"
+def _no_errors(nb, recorder):
+    assert not recorder.page_errors, recorder.page_errors
+    assert not nb.console_errors(), nb.console_errors()
+    assert not recorder.blocked, f"requests to other hosts: {recorder.blocked}"
 
 
-def test_window_stepper_live_in_jupyterlab(lab, recorder):
-    page = _run_all(recorder, lab, "01_one_window")
-    _mark_widget(page, ".ck-out", "= 37")
-    page.evaluate("() => document.querySelector('[data-live-test] .ck-next').click()")
-    page.wait_for_function(f"() => ({SUM})().endsWith('= 47')", timeout=10000)
-    page.evaluate("""() => { const s = document.querySelector('[data-live-test] .ck-padding');
-                             s.value = '1'; s.dispatchEvent(new Event('change')); }""")
-    page.wait_for_function("() => document.querySelectorAll('[data-live-test] table.ck-out tr').length === 4",
-                           timeout=10000)
-    assert page.evaluate(SUM).endswith("= 4")
+def test_window_stepper_live_in_jupyterlab(live, recorder):
+    nb, count = _run(live, "01_one_window", ".ck-out", "= 37")
+    page = nb.page
+    with nb.stage("Next steps to the second window"):
+        page.locator("[data-live-test] .ck-next").click()
+        page.wait_for_function(f"() => ({SUM})().endsWith('= 47')")
+        assert nb.kernel_value(count, "step") == "1"
+    with nb.stage("padding 1 gives a 4x4 output"):
+        page.locator("[data-live-test] .ck-padding").select_option("1")
+        page.wait_for_function("() => document.querySelectorAll('[data-live-test] table.ck-out tr').length === 4")
+        assert page.evaluate(SUM).endswith("= 4")
+        assert nb.kernel_value(count, "padding") == "1"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.locator("[data-live-test]").screenshot(path=str(ARTIFACTS / "live__01_one_window_stepper.png"))
-    assert not recorder.real_page_errors(), recorder.real_page_errors()
+    _no_errors(nb, recorder)
 
 
 @pytest.mark.parametrize("notebook, has, first, after_next", [
@@ -97,12 +77,14 @@ def test_window_stepper_live_in_jupyterlab(lab, recorder):
     ("04_backprop", ".ck-pad", "dL/dx0 = w0·dy0 = 0.5·1 = 0.5", "dL/dx1 = "),
     ("05_im2col", ".ck-cols", "im2col: window 0 becomes column 0", "im2col: window 1 becomes column 1"),
 ])
-def test_other_widgets_live_in_jupyterlab(lab, recorder, notebook, has, first, after_next):
+def test_other_widgets_live_in_jupyterlab(live, recorder, notebook, has, first, after_next):
     """Each widget renders from a running kernel and steps, as in the static book."""
-    page = _run_all(recorder, lab, notebook)
-    _mark_widget(page, has, first)
-    page.evaluate("() => document.querySelector('[data-live-test] .ck-next').click()")
-    page.wait_for_function(f"() => ({SUM})().startsWith({after_next!r})", timeout=10000)
+    nb, count = _run(live, notebook, has, first)
+    page = nb.page
+    with nb.stage("Next steps to the second position"):
+        page.locator("[data-live-test] .ck-next").click()
+        page.wait_for_function(f"() => ({SUM})().startsWith({after_next!r})")
+        assert nb.kernel_value(count, "step") == "1"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.locator("[data-live-test]").screenshot(path=str(ARTIFACTS / f"live__{notebook}.png"))
-    assert not recorder.real_page_errors(), recorder.real_page_errors()
+    _no_errors(nb, recorder)

@@ -1,0 +1,229 @@
+"""The transposed convolution: multiplication by (W*)^T, the adjoint of conv2d (Chapter 8).
+
+Chapter 3 wrote a convolution as ``Y* = W* X*`` and found its input gradient,
+``(W*)^T dY*``. The same map applied to any array ``y`` of the output's shape
+is the *transposed convolution*: each entry of ``y`` stamps a copy of the
+kernel, scaled by it, onto the window it came from, and overlapping stamps add
+up. With stride S the stamps sit S cells apart, so a small grid becomes a
+larger one: decoders and GANs upsample with it. It undoes nothing (it is not a
+"deconvolution"); it is the adjoint:
+
+    <conv2d(x, w), y> = <x, conv_transpose2d(y, w)>   for every x and y.
+
+Here it is computed as Chapter 5's backward pass computes dx:
+``col2im(w_row.T @ y_mat)``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import methods
+from .errors import ConvArgumentError
+from .geometry import (Geometry, _is_int, _shape4, as_float, as_pair, conv_geometry, describe, float_dtype,
+                       resolve_padding)
+from .im2col import _col2im
+from .memory import check_conv, guard
+
+__all__ = ["conv_transpose2d", "conv_transpose2d_backward", "transposed_output_size", "conv_transpose2d_bytes"]
+
+
+def transposed_output_size(n, f, stride=1, padding=0, dilation=1, output_padding=0) -> int:
+    """Output size of a transposed convolution along one dimension.
+
+    ``(n - 1)*stride - 2*padding + dilation*(f - 1) + 1 + output_padding``: the
+    input size of the convolution whose output size is ``n``, solved from
+    :func:`convkit.output_size`. For stride > 1 several input sizes give the
+    same ``n`` when the forward floors (``drop_last=True``): this is the
+    smallest, and ``output_padding`` (0 to stride - 1) picks a larger one.
+
+    Parameters
+    ----------
+    n : int
+        Size of the transposed convolution's input (the forward's output).
+    f, stride, padding, dilation, output_padding : int
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> transposed_output_size(4, 3, stride=2, padding=1)
+    7
+    >>> transposed_output_size(4, 3, stride=2, padding=1, output_padding=1)
+    8
+    """
+    for name, v, lo in (("n", n, 1), ("f", f, 1), ("stride", stride, 1), ("padding", padding, 0),
+                        ("dilation", dilation, 1), ("output_padding", output_padding, 0)):
+        if not _is_int(v) or v < lo:
+            raise ConvArgumentError(f"{name} must be an int >= {lo}; got {name}={describe(v)}")
+    if output_padding >= stride:
+        raise ConvArgumentError(f"output_padding must be smaller than the stride; got output_padding={output_padding} "
+                                f"with stride={stride}")
+    # The width is a dummy dimension of size 1 that maps to itself.
+    g = _geometry((1, 1, n, 1), (1, 1, f, 1), (stride, 1), (padding, 0), (dilation, 1), (output_padding, 0))
+    return g.h
+
+
+def _geometry(y_shape, w_shape, stride, padding, dilation, output_padding) -> Geometry:
+    """The geometry of the convolution that maps the transposed one's output back to y's shape.
+
+    Its x is the transposed convolution's output, its out_shape is y's shape.
+    """
+    n, k, hy, wy = _shape4(y_shape, "y", "(N, K, Hy, Wy)")
+    kw, c, fh, fw = _shape4(w_shape, "w", "(K, C, FH, FW)")
+    if k != kw:
+        raise ConvArgumentError(
+            f"channel mismatch: y has K={k} channels (y.shape={tuple(y_shape)}) but w has K={kw} filters "
+            f"(w.shape={tuple(w_shape)}); w has the layout (K, C, FH, FW) of the convolution it transposes"
+        )
+    sh, sw = as_pair(stride, "stride", 1)
+    ph, pw = as_pair(padding, "padding", 0)
+    dh, dw = as_pair(dilation, "dilation", 1)
+    oh, ow = as_pair(output_padding, "output_padding", 0)
+    if oh >= sh or ow >= sw:
+        raise ConvArgumentError(
+            f"output_padding must be smaller than the stride: it adds 0 to S - 1 rows (columns) to pick one of "
+            f"the S input sizes that a strided convolution maps to y's size; got output_padding="
+            f"{describe(output_padding)} with stride={describe(stride)}"
+        )
+    h = (hy - 1) * sh - 2 * ph + dh * (fh - 1) + 1 + oh
+    w = (wy - 1) * sw - 2 * pw + dw * (fw - 1) + 1 + ow
+    for dim, size, ny, s, p, d, f, o in (("height", h, hy, sh, ph, dh, fh, oh), ("width", w, wy, sw, pw, dw, fw, ow)):
+        if size < 1:
+            raise ConvArgumentError(
+                f"the transposed convolution's output {dim} would be (Hy - 1)*S - 2P + D(F - 1) + 1 + "
+                f"output_padding = ({ny} - 1)*{s} - 2*{p} + {d}*({f} - 1) + 1 + {o} = {size} < 1: "
+                f"the padding crops more than the stamps cover"
+            )
+    # Flooring maps h, and every size up to S - 1 above it, onto hy: output_padding is that remainder.
+    g = conv_geometry((n, c, h, w), (kw, c, fh, fw), (sh, sw), (ph, pw), (dh, dw), drop_last=True)
+    assert (g.ho, g.wo) == (hy, wy), (g, y_shape)
+    return g
+
+
+def conv_transpose2d_bytes(g: Geometry, itemsize: int) -> int:
+    """Peak bytes of :func:`conv_transpose2d` beyond its inputs.
+
+    y as a (K, N*Hy*Wy) matrix and the columns ``w_row.T @ y_mat``; then the
+    columns, the zero-padded output they are added onto, and the cropped output.
+    """
+    L = g.n * g.ho * g.wo
+    hp, wp = g.padded_hw
+    y_mat, cols = g.k * L * itemsize, g.c * g.fh * g.fw * L * itemsize
+    padded, out = g.n * g.c * hp * wp * itemsize, g.n * g.c * g.h * g.w * itemsize
+    return max(y_mat + cols, cols + padded + out)
+
+
+def conv_transpose2d(y, w, b=None, stride=1, padding=0, dilation=1, output_padding=0, *, pad=None):
+    """Transposed convolution: the adjoint of :func:`convkit.conv2d`, ``(W*)^T`` applied to y.
+
+    Derived in Chapter 8 (``notebooks/08_dilation_transposed.ipynb``). Equal to
+    PyTorch's ``torch.nn.functional.conv_transpose2d(y, w, b, stride, padding,
+    output_padding, dilation=dilation)`` (note PyTorch's argument order), and
+    to the input gradient of ``conv2d(x, w, stride=..., padding=...,
+    dilation=...)`` with ``dout = y``.
+
+    Parameters
+    ----------
+    y : array_like, shape (N, K, Hy, Wy)
+        The input: an array shaped like a convolution's output.
+    w : array_like, shape (K, C, FH, FW)
+        The filters, in the layout of the *forward* convolution (PyTorch's
+        ``conv_transpose2d`` weight has this layout too: (in, out, FH, FW)).
+    b : array_like, shape (C,), optional
+        One bias per output channel.
+    stride, padding, dilation : int or (int, int)
+        Those of the forward convolution. ``padding`` crops P rows and columns
+        from each side of the stamped result (``pad`` is an alias).
+    output_padding : int or (int, int), default 0
+        Rows (columns) added at the far end, 0 to stride - 1. With stride S,
+        S input sizes floor to the same forward output size; 0 gives the
+        smallest, the only one whose output size is whole, and ``k`` the one
+        ``k`` larger, for which the forward needs ``drop_last=True``. PyTorch
+        also accepts values up to dilation - 1 when the dilation is larger than
+        the stride; those sizes belong to no convolution that maps onto y's
+        size, so convkit refuses them.
+
+    Returns
+    -------
+    ndarray, shape (N, C, H, W)
+        ``H = (Hy - 1)*SH - 2*PH + DH*(FH - 1) + 1 + output_padding`` (see
+        :func:`transposed_output_size`), likewise W. float32 if every input
+        is float32, else float64.
+
+    Raises
+    ------
+    ConvArgumentError
+        For bad arguments (the message names them), and when its column matrix
+        (C*FH*FW, N*Hy*Wy) and padded output would need more memory than
+        :func:`convkit.memory_limit` allows; checked before anything is allocated.
+    """
+    y, w = as_float(y, "y"), as_float(w, "w")
+    g = _geometry(y.shape, w.shape, stride, resolve_padding(padding, pad), dilation, output_padding)
+    extra = [as_float(b, "b")] if b is not None else []
+    dt = float_dtype(y, w, *extra)
+    if b is not None and extra[0].shape != (g.c,):
+        raise ConvArgumentError(
+            f"b must have shape (C,) = ({g.c},), one per output channel (w.shape[1]); got b.shape={extra[0].shape}"
+        )
+    guard(conv_transpose2d_bytes(g, dt.itemsize),
+          f"conv_transpose2d for y.shape={g.out_shape}, w.shape={g.w_shape}, stride ({g.sh}, {g.sw}), padding "
+          f"({g.ph}, {g.pw}), dilation ({g.dil_h}, {g.dil_w}), {dt}", "Split the batch: the memory grows with N.")
+    y, w = y.astype(dt, copy=False), w.astype(dt, copy=False)
+    y_mat = y.transpose(1, 0, 2, 3).reshape(g.k, -1)  # (K, N*Hy*Wy), columns in im2col's order
+    cols = w.reshape(g.k, -1).T @ y_mat  # (C*FH*FW, N*Hy*Wy): one scaled kernel (a stamp) per column
+    del y_mat
+    c6 = cols.reshape(g.c, g.fh, g.fw, g.n, g.ho, g.wo).transpose(3, 0, 1, 2, 4, 5)
+    out = _col2im(c6, g)  # stamps added onto a padded canvas; a view of its unpadded middle
+    if b is None:
+        return out.copy()
+    return out + extra[0].astype(dt, copy=False)[None, :, None, None]
+
+
+def conv_transpose2d_backward(dout, y, w, stride=1, padding=0, dilation=1, output_padding=0, method="im2col", *,
+                              pad=None):
+    """Backward pass of :func:`conv_transpose2d`: the gradients with respect to y, w and b.
+
+    The adjoint of the adjoint is the convolution again, so ``dy`` is
+    ``conv2d(dout, w)`` with the same stride, padding and dilation (and
+    ``drop_last`` where ``output_padding`` added rows); ``dw`` is the weight
+    gradient of that convolution with ``y`` in the place of its upstream
+    gradient. Both run on any of :data:`convkit.METHODS`.
+
+    Parameters
+    ----------
+    dout : array_like, shape (N, C, H, W)
+        Upstream gradient, shaped like conv_transpose2d's output.
+    y, w, stride, padding, dilation, output_padding, pad
+        As given to :func:`conv_transpose2d`.
+    method : {"loops", "matrix", "im2col", "fast"}
+        The convolution method that computes ``dy`` and ``dw``.
+
+    Returns
+    -------
+    dy : ndarray, shape (N, K, Hy, Wy)
+    dw : ndarray, shape (K, C, FH, FW)
+    db : ndarray, shape (C,)
+
+    Raises
+    ------
+    ConvArgumentError
+        For bad arguments, and from the memory guard of the convolutions it runs.
+    """
+    impl = methods.get(method)
+    dout, y, w = as_float(dout, "dout"), as_float(y, "y"), as_float(w, "w")
+    g = _geometry(y.shape, w.shape, stride, resolve_padding(padding, pad), dilation, output_padding)
+    if dout.shape != g.x_shape:
+        raise ConvArgumentError(
+            f"dout must have the shape of conv_transpose2d's output (N, C, H, W) = {g.x_shape} for "
+            f"y.shape={g.out_shape}, w.shape={g.w_shape}; got dout.shape={dout.shape}"
+        )
+    dt = float_dtype(dout, y, w)
+    dout, y, w = (a.astype(dt, copy=False) for a in (dout, y, w))
+    # dw first (a backward pass, keeping only dw), then dy (a forward pass): each guarded on its own.
+    check_conv(g, dt, method, backward=True, caller="conv_transpose2d_backward")
+    _, dw, _ = impl.backward(y, impl.cache_for(dout, w, g))
+    check_conv(g, dt, method, caller="conv_transpose2d_backward")
+    dy, _ = impl.forward(dout, w, np.zeros(g.k, dt), g)
+    return dy, dw, dout.sum(axis=(0, 2, 3))
