@@ -17,6 +17,7 @@ from .conv2d import conv2d
 from .dilation_figures import (BLUE, DPI, GREY, MIN_FONT_PT, NUMBER_PT, ORANGE, PHONE_WIDTH_IN, SKY, VERMILION,
                                _caption, _grid, _line, _outline, _sheet, _wrap)
 from .dilation_figures import _CELL_IN, _ROOM_IN
+from .errors import ConvArgumentError
 from .geometry import conv_geometry
 
 __all__ = ["connections_figure", "shift_figure", "stride_shift_figure", "channels_figure", "DPI", "MIN_FONT_PT",
@@ -145,9 +146,10 @@ def stride_shift_figure(x, w):
     x, w = np.asarray(x, dtype=float), np.asarray(w, dtype=float)
     shifted = np.concatenate(([0.0], x[:-1]))  # one step right, a zero comes in at the left
     y1 = _conv1(x[None], w[None])[0]
-    even = _conv1(x[None], w[None], stride=(1, 2))[0] if (x.size - w.size) % 2 == 0 else None
-    if even is None:
-        raise ValueError("choose len(x) - len(w) even, so that stride 2 is valid")
+    if x.ndim != 1 or w.ndim != 1 or x.size < w.size + 2 or (x.size - w.size) % 2:
+        raise ConvArgumentError(f"x and w must be 1-D with len(x) - len(w) even and at least 2, so that stride 2 "
+                                f"has whole windows; got x.shape={x.shape}, w.shape={w.shape}")
+    even = _conv1(x[None], w[None], stride=(1, 2))[0]
     odd = _conv1(shifted[None], w[None], stride=(1, 2))[0]
     n, m = x.size, y1.size
     width = n
@@ -194,13 +196,12 @@ def channels_figure(c=3, h=5, w=5, k=2, f=3, out=(1, 1, 0), stride=1, padding=0)
     g = conv_geometry((1, c, h, w), (k, c, f, f), stride, padding)
     kk, i, j = out
     if not (0 <= kk < k and 0 <= i < g.ho and 0 <= j < g.wo):
-        raise ValueError(f"output {out} is outside the output's shape ({k}, {g.ho}, {g.wo})")
+        raise ConvArgumentError(f"out={out} is outside the output's shape (K, Hout, Wout) = ({k}, {g.ho}, {g.wo})")
     hp, wp = h + 2 * g.ph, w + 2 * g.pw
     r0, c0 = i * g.sh, j * g.sw  # the window's top-left corner in the padded input
     gap = 0.8
     width = max(c * wp + (c - 1) * gap, c * f + (c - 1) * gap, k * g.wo + (k - 1) * gap)
     cell = min(0.3, _ROOM_IN / width)
-    head = _line(cell) + 0.15
     terms = f"{c}·{f}·{f} = {c * f * f} products"
     if f == 1:  # a 1x1 filter: a pixel's channels times one row of a K x C matrix
         text = (f"y[{kk},\u00a0{i},\u00a0{j}] = b[{kk}] + Σ over channel c of w[{kk},\u00a0c,\u00a00,\u00a00]·"
@@ -209,38 +210,39 @@ def channels_figure(c=3, h=5, w=5, k=2, f=3, out=(1, 1, 0), stride=1, padding=0)
         text = (f"y[{kk},\u00a0{i},\u00a0{j}] = b[{kk}] + Σ over channel c and window (u,\u00a0v) of "
                 f"w[{kk},\u00a0c,\u00a0u,\u00a0v]·x[c,\u00a0{r0}+u,\u00a0{c0}+v]: {terms}, one sum")
     caption = _wrap(text, width * cell)
-    y = len(caption) * _line(cell) + 0.4
-    tops = {}
-    tops["x"] = y + head
-    y = tops["x"] + hp + 0.6
-    for f_k in range(k):
-        tops[f_k] = y + head
-        y = tops[f_k] + f + 0.6
-    tops["y"] = y + head
-    fig, ax = _sheet(width, tops["y"] + g.ho, cell)
+    pad_note = f", padded to {hp}×{wp}" if g.ph or g.pw else ""
+    names = {"x": f"input x: channels 0 to {c - 1}, {h}×{w}{pad_note}",
+             **{f_k: f"filter {f_k}: {c}×{f}×{f}" + ("  (used)" if f_k == kk else "") for f_k in range(k)},
+             "y": f"output y: {k} maps of {g.ho}×{g.wo}, one per filter"}
+    names = {key: _wrap(name, width * cell) for key, name in names.items()}  # each row's label, above it
+    heights = {"x": hp, **{f_k: f for f_k in range(k)}, "y": g.ho}
+    tops, y = {}, len(caption) * _line(cell) + 0.4
+    for key in names:
+        tops[key] = y + len(names[key]) * _line(cell) + 0.15
+        y = tops[key] + heights[key] + 0.6
+    fig, ax = _sheet(width, y - 0.6, cell)
     _caption(ax, caption, width / 2, 0, cell)
 
-    def row(n, size, top, draw, name):
+    def row(n, size, key, draw):
         span = n * size + (n - 1) * gap
         x0 = (width - span) / 2
-        ax.text(width / 2, top - 0.15, name, ha="center", va="bottom", fontsize=MIN_FONT_PT)
+        _caption(ax, names[key], width / 2, tops[key] - 0.15 - len(names[key]) * _line(cell), cell)
         for t in range(n):
-            draw(t, x0 + t * (size + gap), top)
+            draw(t, x0 + t * (size + gap), tops[key])
 
     def input_channel(ch, x0, top):
         fill = [[ORANGE if r0 <= r < r0 + f and c0 <= q < c0 + f else None for q in range(wp)] for r in range(hp)]
         _grid(ax, np.zeros((hp, wp)), x0, top, pad=(g.ph, g.pw), fill=fill, labels=[[""] * wp] * hp)
         _outline(ax, x0 + c0, top + r0, f, f)
 
-    pad_note = f", padded to {hp}×{wp}" if g.ph or g.pw else ""
-    row(c, wp, tops["x"], input_channel, f"input x: channels 0 to {c - 1}, {h}×{w}{pad_note}")
+    row(c, wp, "x", input_channel)
     for f_k in range(k):
         def filter_slice(ch, x0, top, f_k=f_k):
             _grid(ax, np.zeros((f, f)), x0, top, fill=[[SKY if f_k == kk else "white"] * f for _ in range(f)],
                   labels=[[""] * f] * f)
             if f_k == kk:
                 _outline(ax, x0, top, f, f, color=BLUE)
-        row(c, f, tops[f_k], filter_slice, f"filter {f_k}: {c}×{f}×{f}" + ("  (used)" if f_k == kk else ""))
+        row(c, f, f_k, filter_slice)
 
     def output_map(m, x0, top):
         fill = [[ORANGE if (m, a, q) == (kk, i, j) else None for q in range(g.wo)] for a in range(g.ho)]
@@ -248,5 +250,5 @@ def channels_figure(c=3, h=5, w=5, k=2, f=3, out=(1, 1, 0), stride=1, padding=0)
         if m == kk:
             _outline(ax, x0 + j, top + i, 1, 1)
 
-    row(k, g.wo, tops["y"], output_map, f"output y: {k} maps of {g.ho}×{g.wo}, one per filter")
+    row(k, g.wo, "y", output_map)
     return fig

@@ -466,6 +466,7 @@ function renderChannels({ model, el }) {
   const hp = H + 2 * p, wp = W + 2 * p;
   const ho = (hp - FH) / s + 1, wo = (wp - FW) / s + 1, per = ho * wo;
   const fmt = (v) => +Number(v).toFixed(4); // no float noise such as 0.30000000000000004 on screen
+  const par = (v) => (fmt(v) < 0 ? `(${fmt(v)})` : String(fmt(v))); // a negative factor or term, bracketed
   const xp = x.map((ch) => Array.from({ length: hp }, (_, r) => Array.from({ length: wp }, (_, c) =>
     (r >= p && r < p + H && c >= p && c < p + W ? ch[r - p][c - p] : 0))));
   const isPad = (r, c) => r < p || r >= hp - p || c < p || c >= wp - p;
@@ -526,11 +527,11 @@ function renderChannels({ model, el }) {
         (r >= r0 && r < r0 + FH && q >= c0 && q < c0 + FW ? "win" : (isPad(r, q) ? "pad" : "")));
       grid(row.querySelector(".ck-wc"), w[k][c].map((r) => r.map(fmt)), () => "ker");
       const terms = [];
-      for (let u = 0; u < FH; u++) for (let v = 0; v < FW; v++) terms.push(`${fmt(xp[c][r0 + u][c0 + v])}·${fmt(w[k][c][u][v])}`);
+      for (let u = 0; u < FH; u++) for (let v = 0; v < FW; v++) terms.push(`${par(xp[c][r0 + u][c0 + v])}·${par(w[k][c][u][v])}`);
       row.querySelector(".ck-chan-sum").textContent = `channel ${c}: ${terms.join(" + ")} = ${fmt(parts[c])}`;
     });
     const names = parts.map((_, c) => `channel ${c}`).join(" + ");
-    $(".ck-sum").textContent = `y[${k}, ${i}, ${j}] = b[${k}] + ${names} = ${[b[k], ...parts].map(fmt).join(" + ")} `
+    $(".ck-sum").textContent = `y[${k}, ${i}, ${j}] = b[${k}] + ${names} = ${[fmt(b[k]), ...parts.map(par)].join(" + ")} `
       + `= ${fmt(total)}`;
     maps.forEach((table, m) => {
       const shown = Array.from({ length: ho }, (_, a) => Array.from({ length: wo }, (_, q) =>

@@ -106,3 +106,18 @@ def test_other_widgets_live_in_jupyterlab(lab, recorder, notebook, has, first, a
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.locator("[data-live-test]").screenshot(path=str(ARTIFACTS / f"live__{notebook}.png"))
     assert not recorder.real_page_errors(), recorder.real_page_errors()
+
+
+def test_channel_stepper_live_in_jupyterlab(lab, recorder):
+    """Chapter 6's channel stepper renders from a running kernel; Next and the filter menu step it."""
+    page = _run_all(recorder, lab, "06_channels")
+    _mark_widget(page, ".ck-xc", "= 1 + 2 + 3 = 6")
+    page.evaluate("() => document.querySelector('[data-live-test] .ck-next').click()")
+    page.wait_for_function(f"() => ({SUM})().startsWith('y[0, 0, 1]') && ({SUM})().endsWith('= 7')", timeout=10000)
+    page.evaluate("""() => { const s = document.querySelector('[data-live-test] .ck-filter');
+                             s.value = '1'; s.dispatchEvent(new Event('change')); }""")
+    page.wait_for_function(f"() => ({SUM})() === 'y[1, 0, 1] = b[1] + channel 0 + channel 1 = -2 + 8 + 3 = 9'",
+                           timeout=10000)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.locator("[data-live-test]").screenshot(path=str(ARTIFACTS / "live__06_channels.png"))
+    assert not recorder.real_page_errors(), recorder.real_page_errors()
