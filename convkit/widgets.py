@@ -21,7 +21,7 @@ from .geometry import conv_geometry
 from .im2col import col2im, im2col
 from .sparse_matrix import conv_matrix
 
-__all__ = ["WindowStepper", "MatrixExplorer", "BackpropStepper", "Im2colStepper"]
+__all__ = ["WindowStepper", "MatrixExplorer", "BackpropStepper", "Im2colStepper", "ChannelStepper"]
 
 
 class _Stepper(anywidget.AnyWidget):
@@ -173,3 +173,63 @@ class Im2colStepper(_Stepper):
     def __repr__(self):
         return (f"Im2colStepper(input {len(self.x)}x{len(self.x[0])}, window {self.fh}x{self.fw}, "
                 f"column matrix {len(self.cols)}x{len(self.cols[0])})")
+
+
+def _array(a, name, ndim, layout):
+    a = np.asarray(a)
+    if a.ndim != ndim or a.size == 0 or a.dtype.kind not in "biuf":
+        raise ConvArgumentError(f"{name} must be a non-empty {ndim}-D array of numbers {layout}; got shape {a.shape}"
+                                + ("" if a.dtype.kind in "biuf" else f" of dtype {a.dtype}"))
+    return a
+
+
+class ChannelStepper(_Stepper):
+    """Step over the outputs of a layer with C input channels and K filters (Chapter 6).
+
+    For output ``y[k, i, j]`` the page outlines its window in every input
+    channel and, next to it, filter k's slice for that channel; it writes out
+    each channel's products and their sum, then the output: ``b[k]`` plus the
+    channels' sums. Controls: previous, next, a slider over all K*Hout*Wout
+    outputs (filter by filter, each in reading order) and a menu of filters
+    that keeps the position.
+
+    Parameters
+    ----------
+    x : array_like, shape (C, H, W)
+        One image.
+    w : array_like, shape (K, C, FH, FW)
+    b : array_like, shape (K,), optional
+        Zeros if omitted.
+    stride, padding : int
+    step : int
+        The output shown first: ``k*Hout*Wout + i*Wout + j``.
+    """
+
+    x = traitlets.List().tag(sync=True)
+    w = traitlets.List().tag(sync=True)
+    b = traitlets.List().tag(sync=True)
+    stride = traitlets.Int(1).tag(sync=True)
+    padding = traitlets.Int(0).tag(sync=True)
+    #: convkit's output, shape (K, Hout, Wout); the page computes each sum itself.
+    out = traitlets.List().tag(sync=True)
+
+    def __init__(self, x, w, b=None, stride=1, padding=0, step=0):
+        x = _array(x, "x", 3, "(C, H, W)")
+        w = _array(w, "w", 4, "(K, C, FH, FW)")
+        b = np.zeros(w.shape[0]) if b is None else _array(b, "b", 1, "(K,)")
+        if b.shape != (w.shape[0],):
+            raise ConvArgumentError(f"b must have one entry per filter, shape (K,) = ({w.shape[0]},); got {b.shape}")
+        for name, v in (("stride", stride), ("padding", padding)):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+                raise ConvArgumentError(f"{name} must be one int, the same for height and width; got {v!r}")
+        out = conv2d(x[None], w, b, stride, padding, "loops")[0]  # checks the geometry, with clear errors
+        if not 0 <= step < out.size:
+            raise ConvArgumentError(f"step must be between 0 and K*Hout*Wout - 1 = {out.size - 1}; got {step}")
+        super().__init__(kind="channels", x=_numbers(x), w=_numbers(w), b=_numbers(b), stride=int(stride),
+                         padding=int(padding), out=_numbers(out), step=step)
+
+    def __repr__(self):
+        (c, h, wd), (k, _, fh, fw) = np.shape(self.x), np.shape(self.w)
+        _, ho, wo = np.shape(self.out)
+        return (f"ChannelStepper(input {c}x{h}x{wd}, {k} filters {c}x{fh}x{fw}, stride {self.stride}, "
+                f"padding {self.padding}, output {k}x{ho}x{wo})")

@@ -303,3 +303,107 @@ def _without_onehot(dz, z, labels):
 def test_softmax_cross_entropy_hints(wrong, hint):
     result = checks.check_softmax_cross_entropy(wrong)
     assert not result and hint in repr(result), repr(result)
+
+
+# Chapter 6: channels and filters.
+
+def right_layer_cost(x_shape, w_shape, stride, padding):
+    (n, c, h, w), (k, _, fh, fw) = x_shape, w_shape
+    ho, wo = ck.output_size(h, fh, stride, padding), ck.output_size(w, fw, stride, padding)
+    return k * (c * fh * fw + 1), n * k * ho * wo * c * fh * fw
+
+
+def loops_conv2d(x, w, b, stride, padding, *, channels=None, bias=True, flip=False, layout="NKHW"):
+    """A multi-channel forward written with loops, independently of convkit, with switchable mistakes."""
+    n, c, h, wd = x.shape
+    k, _, fh, fw = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    ho, wo = (h + 2 * padding - fh) // stride + 1, (wd + 2 * padding - fw) // stride + 1
+    kern = w[..., ::-1, ::-1] if flip else w
+    out = np.zeros((n, k, ho, wo))
+    for a in range(n):
+        for f in range(k):
+            for i in range(ho):
+                for j in range(wo):
+                    window = xp[a, :, i * stride:i * stride + fh, j * stride:j * stride + fw]
+                    used = slice(None) if channels is None else slice(0, channels)
+                    out[a, f, i, j] = np.sum(window[used] * kern[f][used]) + (b[f] if bias else 0)
+    return out.transpose(0, 2, 3, 1) if layout == "NHWK" else out
+
+
+RIGHT6 = {
+    checks.check_layer_cost: right_layer_cost,
+    checks.check_conv2d_forward: loops_conv2d,
+}
+
+
+def test_chapter6_hand_answer():
+    x, w, b = checks.exercise_6_1_layer()
+    by_hand = b[1] + sum(w[1, c, u, v] * x[c, u, 1 + v] for c in range(2) for u in range(2) for v in range(2))
+    assert by_hand == 15  # (-2 + 0 + 3 + 6) + (-2 + 4 + 0 + 4) + 2, as the solution writes it
+    assert repr(checks.check_channel_output(15)) == "correct (exercise 6.1)"
+    assert repr(checks.check_channel_output(lambda: 15.0)) == "correct (exercise 6.1)"
+    stubbed = checks.check_channel_output(stub)
+    assert not stubbed and "NotImplementedError" in repr(stubbed)
+    assert "replace the ..." in repr(checks.check_channel_output(...))
+    assert "is one number" in repr(checks.check_channel_output(lambda: [15, 2]))
+    hints = {13: "add the bias b[1] = 2", 9: "add channel 1's window sum", 8: "add channel 0's window sum",
+             5: "that is map 0", 7: "rows and columns are swapped", 12: "no flip"}
+    for wrong, hint in hints.items():
+        text = repr(checks.check_channel_output(wrong))
+        assert text.startswith("not yet") and hint in text, (wrong, text)
+    assert "write out the 8 products" in repr(checks.check_channel_output(100))
+
+
+@pytest.mark.parametrize("check", list(RIGHT6), ids=lambda c: c.__name__)
+def test_chapter6_right_stub_and_crash(check):
+    assert repr(check(RIGHT6[check])).startswith("correct")
+    stubbed = check(stub)
+    assert not stubbed and "not yet" in repr(stubbed) and "NotImplementedError" in repr(stubbed)
+    crashed = check(lambda *a: {}["missing"])
+    assert not crashed and "your function raised KeyError" in repr(crashed)
+
+
+@pytest.mark.parametrize("check, right", [*RIGHT6.items(), (checks.check_channel_output, 15)],
+                         ids=lambda c: getattr(c, "__name__", ""))
+def test_chapter6_checks_raise_while_nbgrader_grades(check, right, monkeypatch, capsys):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    with pytest.raises(checks.NotYetError, match="not yet .*NotImplementedError"):
+        check(stub)
+    assert check(right) is None
+    assert capsys.readouterr().out.startswith("correct")
+
+
+def test_chapter6_layer_cost_hints():
+    def cost(**mistake):
+        def fn(x_shape, w_shape, s, p):
+            (n, c, h, w), (k, _, fh, fw) = x_shape, w_shape
+            ho, wo = ck.output_size(h, fh, s, p), ck.output_size(w, fw, s, p)
+            params = k * (c * fh * fw + (0 if mistake.get("no_bias") else 1))
+            per_out = (1 if mistake.get("no_c") else c) * fh * fw
+            madds = (1 if mistake.get("one_image") else n) * k * per_out * \
+                ((h * w) if mistake.get("hw") else (ho * wo)) * (2 if mistake.get("flops") else 1)
+            return params, madds
+        return repr(checks.check_layer_cost(fn))
+
+    assert "each filter has a bias too" in cost(no_bias=True)
+    assert "count multiply-adds, not FLOPs" in cost(flops=True)
+    assert "that is one image; the batch has N = 8" in cost(one_image=True)
+    assert "not H*W: use the stride and padding" in cost(hw=True)
+    assert "each output sums over the channels too" in cost(no_c=True)
+    assert "return a pair" in repr(checks.check_layer_cost(lambda *a: 448))
+
+
+def test_chapter6_forward_hints():
+    def hint(**mistake):
+        text = repr(checks.check_conv2d_forward(lambda x, w, b, s, p: loops_conv2d(x, w, b, s, p, **mistake)))
+        assert text.startswith("not yet"), text
+        return text
+
+    assert "add the bias" in hint(bias=False)
+    assert "sum over the channels too" in hint(channels=1)
+    assert "no flip" in hint(flip=True)
+    assert "(N, K, Hout, Wout)" in hint(layout="NHWK")
+    assert "use the stride" in repr(checks.check_conv2d_forward(lambda x, w, b, s, p: ck.conv2d(x, w, b, 1, p)))
+    no_pad = repr(checks.check_conv2d_forward(lambda x, w, b, s, p: ck.conv2d(x, w, b, s, 0)))
+    assert "pad x with 1 zero(s)" in no_pad, no_pad

@@ -71,3 +71,48 @@ def test_im2col_stepper_col2im_is_x_times_the_window_count():
             cover[i : i + 3, j : j + 3] += 1  # the window at (i, j), counted by hand
     np.testing.assert_array_equal(w.back, x * cover)
     assert cover[0, 0] == 1 and cover[2, 2] == 9
+
+
+# Chapter 6: the channel stepper.
+from convkit.widgets import ChannelStepper  # noqa: E402
+
+X2 = np.array([[[1, 2, 0], [0, 1, 3], [2, 1, 1]], [[0, 1, 1], [2, 0, 1], [1, 3, 0]]])  # (C, H, W) = (2, 3, 3)
+W2 = np.array([[[[1, 0], [0, 1]], [[0, 1], [1, 0]]], [[[1, -1], [0, 2]], [[2, 0], [-1, 1]]]])  # (K, C, FH, FW)
+
+
+def test_channel_stepper_sends_convkits_output():
+    b = np.array([1.0, -2.0])
+    w = ChannelStepper(X2, W2, b)
+    want = ck.conv2d(X2[None], W2, b)[0]
+    np.testing.assert_array_equal(w.out, want)
+    # y[0, 0, 0] by hand: b0 + (1*1 + 2*0 + 0*0 + 1*1) + (0*0 + 1*1 + 2*1 + 0*0) = 1 + 2 + 3
+    assert w.out[0][0][0] == 6.0
+    assert (w.stride, w.padding, w.step, w.kind) == (1, 0, 0, "channels")
+    assert np.shape(w.x) == (2, 3, 3) and np.shape(w.w) == (2, 2, 2, 2) and w.b == [1.0, -2.0]
+    assert repr(w) == "ChannelStepper(input 2x3x3, 2 filters 2x2x2, stride 1, padding 0, output 2x2x2)"
+
+
+def test_channel_stepper_with_stride_padding_and_no_bias():
+    rng = np.random.default_rng(0)
+    x, wt = rng.integers(-3, 4, (3, 5, 4)), rng.integers(-2, 3, (4, 3, 3, 2))
+    w = ChannelStepper(x, wt, stride=2, padding=1, step=5)
+    np.testing.assert_array_equal(w.out, ck.conv2d(x[None], wt, None, 2, 1)[0])
+    assert np.shape(w.out) == (4, 3, 3) and w.b == [0.0] * 4 and w.step == 5
+    assert "renderChannels" in str(w._esm) and "channels: renderChannels" in str(w._esm)
+
+
+def test_channel_stepper_refuses_bad_input():
+    with pytest.raises(ck.ConvArgumentError, match=r"x must be a non-empty 3-D array of numbers \(C, H, W\); got shape \(1, 2, 3, 3\)"):
+        ChannelStepper(X2[None], W2)
+    with pytest.raises(ck.ConvArgumentError, match=r"w must be a non-empty 4-D array"):
+        ChannelStepper(X2, W2[0])
+    with pytest.raises(ck.ConvArgumentError, match="channel mismatch"):
+        ChannelStepper(X2[:1], W2)
+    with pytest.raises(ck.ConvArgumentError, match=r"b must have one entry per filter, shape \(K,\) = \(2,\); got \(3,\)"):
+        ChannelStepper(X2, W2, np.zeros(3))
+    with pytest.raises(ck.ConvArgumentError, match="not a whole number"):
+        ChannelStepper(X2, W2, stride=2)
+    with pytest.raises(ck.ConvArgumentError, match="stride must be one int"):
+        ChannelStepper(X2, W2, stride=(1, 1))
+    with pytest.raises(ck.ConvArgumentError, match=r"step must be between 0 and K\*Hout\*Wout - 1 = 7; got 8"):
+        ChannelStepper(X2, W2, step=8)

@@ -449,7 +449,107 @@ function renderIm2col({ model, el }) {
   draw();
 }
 
-const RENDERERS = { windows: renderWindows, matrix: renderMatrix, backprop: renderBackprop, im2col: renderIm2col };
+// Channel stepper (Chapter 6): one output of a multi-channel layer, channel by channel, then the sum.
+const CHANNEL_STYLE = `
+      .ck-stepper .ck-chan { display: flex; flex-wrap: wrap; gap: 4px 12px; align-items: center;
+                             border-top: 1px solid #bbb; padding-top: 4px; margin-top: 4px; }
+      .ck-stepper .ck-chan-sum { font-family: ui-monospace, monospace; margin: 0; flex: 1 1 12em; }
+      .ck-stepper .ck-chan-op { font-size: 1.4em; }
+      .ck-stepper .ck-total { font-weight: bold; border-top: 1px solid #bbb; padding-top: 4px; }
+`;
+
+function renderChannels({ model, el }) {
+  const x = model.get("x"), w = model.get("w"), b = model.get("b");
+  const s = model.get("stride"), p = model.get("padding");
+  const C = x.length, H = x[0].length, W = x[0][0].length;
+  const K = w.length, FH = w[0][0].length, FW = w[0][0][0].length;
+  const hp = H + 2 * p, wp = W + 2 * p;
+  const ho = (hp - FH) / s + 1, wo = (wp - FW) / s + 1, per = ho * wo;
+  const fmt = (v) => +Number(v).toFixed(4); // no float noise such as 0.30000000000000004 on screen
+  const par = (v) => (fmt(v) < 0 ? `(${fmt(v)})` : String(fmt(v))); // a negative factor or term, bracketed
+  const xp = x.map((ch) => Array.from({ length: hp }, (_, r) => Array.from({ length: wp }, (_, c) =>
+    (r >= p && r < p + H && c >= p && c < p + W ? ch[r - p][c - p] : 0))));
+  const isPad = (r, c) => r < p || r >= hp - p || c < p || c >= wp - p;
+  const root = shell(el, "");
+  const style = document.createElement("style");
+  style.textContent = CHANNEL_STYLE;
+  el.prepend(style);
+  const update = stepControls(root, model, K * per, "output");
+  const body = document.createElement("div");
+  body.innerHTML = `
+    <div class="ck-row" role="group" aria-label="Filter"><label>Filter <select class="ck-filter"></select></label>
+      <span class="ck-note">one filter per output map; each filter has a ${FH}×${FW} slice for every one of the
+        ${C} input channels</span></div>
+    <div class="ck-chans"></div>
+    <p class="ck-sum ck-total" aria-live="polite"></p>
+    <div class="ck-row ck-grids ck-maps"></div>`;
+  root.appendChild(body);
+  const $ = (sel) => root.querySelector(sel);
+  for (let k = 0; k < K; k++) $(".ck-filter").add(new Option(String(k), String(k)));
+  const chans = [];
+  for (let c = 0; c < C; c++) {
+    const row = document.createElement("div");
+    row.className = "ck-chan";
+    row.innerHTML = `<figure><figcaption class="ck-xcap"></figcaption><table class="ck-xc"></table></figure>
+      <span class="ck-chan-op" aria-hidden="true">⋆</span>
+      <figure><figcaption class="ck-wcap"></figcaption><table class="ck-wc"></table></figure>
+      <p class="ck-chan-sum"></p>`;
+    $(".ck-chans").appendChild(row);
+    chans.push(row);
+  }
+  const maps = [];
+  for (let k = 0; k < K; k++) {
+    const fig = document.createElement("figure");
+    fig.innerHTML = `<figcaption>Output map ${k}</figcaption><table class="ck-map"></table>`;
+    $(".ck-maps").appendChild(fig);
+    maps.push(fig.querySelector("table"));
+  }
+  // Every output, computed here from x, w and b (the Python side sends convkit's for the tests).
+  const value = (k, i, j) => {
+    const parts = [];
+    for (let c = 0; c < C; c++) {
+      let acc = 0;
+      for (let u = 0; u < FH; u++) for (let v = 0; v < FW; v++) acc += w[k][c][u][v] * xp[c][i * s + u][j * s + v];
+      parts.push(acc);
+    }
+    return { parts, total: parts.reduce((a, v) => a + v, b[k]) };
+  };
+  const draw = () => {
+    const step = model.get("step");
+    const k = Math.floor(step / per), i = Math.floor((step % per) / wo), j = step % wo;
+    const r0 = i * s, c0 = j * s;
+    $(".ck-filter").value = String(k);
+    const { parts, total } = value(k, i, j);
+    chans.forEach((row, c) => {
+      row.querySelector(".ck-xcap").textContent = p ? `x channel ${c}, padded` : `x channel ${c}`;
+      row.querySelector(".ck-wcap").textContent = `w[${k}, ${c}]`;
+      grid(row.querySelector(".ck-xc"), xp[c].map((r) => r.map(fmt)), (r, q) =>
+        (r >= r0 && r < r0 + FH && q >= c0 && q < c0 + FW ? "win" : (isPad(r, q) ? "pad" : "")));
+      grid(row.querySelector(".ck-wc"), w[k][c].map((r) => r.map(fmt)), () => "ker");
+      const terms = [];
+      for (let u = 0; u < FH; u++) for (let v = 0; v < FW; v++) terms.push(`${par(xp[c][r0 + u][c0 + v])}·${par(w[k][c][u][v])}`);
+      row.querySelector(".ck-chan-sum").textContent = `channel ${c}: ${terms.join(" + ")} = ${fmt(parts[c])}`;
+    });
+    const names = parts.map((_, c) => `channel ${c}`).join(" + ");
+    $(".ck-sum").textContent = `y[${k}, ${i}, ${j}] = b[${k}] + ${names} = ${[fmt(b[k]), ...parts.map(par)].join(" + ")} `
+      + `= ${fmt(total)}`;
+    maps.forEach((table, m) => {
+      const shown = Array.from({ length: ho }, (_, a) => Array.from({ length: wo }, (_, q) =>
+        (m * per + a * wo + q <= step ? fmt(value(m, a, q).total) : "")));
+      grid(table, shown, (a, q) => (m === k && a === i && q === j ? "cur" : ""));
+    });
+    update(`filter ${k}, row ${i}, column ${j}`);
+  };
+  $(".ck-filter").addEventListener("change", (e) => {
+    model.set("step", Number(e.target.value) * per + (model.get("step") % per));
+    model.save_changes();
+  });
+  model.on("change:step", draw);
+  draw();
+}
+
+const RENDERERS = { windows: renderWindows, matrix: renderMatrix, backprop: renderBackprop, im2col: renderIm2col,
+  channels: renderChannels };
 
 export default {
   render(props) {

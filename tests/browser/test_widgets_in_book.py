@@ -215,3 +215,116 @@ def test_window_stepper_in_chapter_2_starts_padded(site_url, recorder):
     assert out_shape(w) == (5, 5)
     assert w.locator(".ck-in-cap").inner_text() == "Input, padded to 6×6"
     _clean(recorder)
+
+
+# Chapter 6: the channel stepper, on the chapter's worked example (2 channels of 3x3, 2 filters of 2x2x2,
+# b = (1, -2)); the expected numbers come from convkit, not from the page.
+X6 = [[[1, 2, 0], [0, 1, 3], [2, 1, 1]], [[0, 1, 1], [2, 0, 1], [1, 3, 0]]]
+W6 = [[[[1, 0], [0, 1]], [[0, 1], [1, 0]]], [[[1, -1], [0, 2]], [[2, 0], [-1, 1]]]]
+B6 = [1, -2]
+
+# The lowest contrast ratio (WCAG) between any text in the element and the background it is drawn on.
+MIN_CONTRAST_JS = """el => {
+  const rgb = (s) => (s.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+      .reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const background = (n) => { for (let a = n; a; a = a.parentElement) { const c = rgb(getComputedStyle(a).backgroundColor);
+      if (c.length === 3 || c[3] > 0) return c.slice(0, 3); } return [255, 255, 255]; };
+  let worst = 99, where = '';
+  const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let t = walk.nextNode(); t; t = walk.nextNode()) {
+    if (!t.textContent.trim()) continue;
+    const p = t.parentElement, l1 = lum(rgb(getComputedStyle(p).color)), l2 = lum(background(p));
+    const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+    if (ratio < worst) { worst = ratio; where = t.textContent.trim().slice(0, 40); }
+  }
+  return [worst, where];
+}"""
+
+
+def _channel_stepper(page):
+    page.wait_for_selector(".ck-stepper table.ck-xc td", timeout=15000)
+    return page.locator(".ck-stepper").filter(has=page.locator(".ck-xc")).first
+
+
+def _maps(w):
+    return [[[c.inner_text() for c in row.locator("td").all()] for row in table.locator("tr").all()]
+            for table in w.locator("table.ck-map").all()]
+
+
+def test_channel_stepper_steps_over_positions_and_channels(site_url, recorder):
+    import numpy as np
+
+    import convkit as ck
+
+    page = recorder.open(f"{site_url}/notebooks/06_channels.html")
+    w = _channel_stepper(page)
+    y = ck.conv2d(np.array(X6)[None], np.array(W6), np.array(B6))[0].astype(int)
+    assert w.locator(".ck-sum").inner_text() == "y[0, 0, 0] = b[0] + channel 0 + channel 1 = 1 + 2 + 3 = 6"
+    assert w.locator(".ck-chan-sum").all_inner_texts() == ["channel 0: 1·1 + 2·0 + 0·0 + 1·1 = 2",
+                                                          "channel 1: 0·0 + 1·1 + 2·1 + 0·0 = 3"]
+    # The window is outlined in both channels, beside filter 0's slice for that channel.
+    xs = w.locator("table.ck-xc")
+    assert xs.nth(0).locator("td.win").all_inner_texts() == ["1", "2", "0", "1"]
+    assert xs.nth(1).locator("td.win").all_inner_texts() == ["0", "1", "2", "0"]
+    assert w.locator(".ck-wcap").all_inner_texts() == ["w[0, 0]", "w[0, 1]"]
+    assert w.locator("table.ck-wc").nth(1).locator("td").all_inner_texts() == ["0", "1", "1", "0"]
+    assert _maps(w) == [[["6", ""], ["", ""]], [["", ""], ["", ""]]]  # outputs appear as they are computed
+
+    w.locator(".ck-next").click()
+    assert w.locator(".ck-sum").inner_text().endswith(f"= 1 + 5 + 1 = {y[0, 0, 1]}")
+    assert xs.nth(0).locator("td.win").all_inner_texts() == ["2", "0", "1", "3"]
+    # The filter menu keeps the position: (0, 1) of map 1.
+    w.locator(".ck-filter").select_option("1")
+    assert w.locator(".ck-sum").inner_text() == \
+        f"y[1, 0, 1] = b[1] + channel 0 + channel 1 = -2 + 8 + 3 = {y[1, 0, 1]}"
+    assert w.locator(".ck-chan-sum").first.inner_text() == "channel 0: 2·1 + 0·(-1) + 1·0 + 3·2 = 8"
+    assert w.locator(".ck-wcap").all_inner_texts() == ["w[1, 0]", "w[1, 1]"]
+    assert w.locator("table.ck-map").nth(1).locator("td.cur").inner_text() == "9"
+    assert "output 6 of 8: filter 1, row 0, column 1" in w.locator(".ck-slider").get_attribute("aria-valuetext")
+
+    # Keyboard only: the slider's End shows the last output and every map, equal to convkit's.
+    w.locator(".ck-slider").focus()
+    page.keyboard.press("End")
+    assert w.locator(".ck-sum").inner_text() == \
+        f"y[1, 1, 1] = b[1] + channel 0 + channel 1 = -2 + 0 + (-3) = {y[1, 1, 1]}"  # negative terms bracketed
+    assert _maps(w) == [[[str(v) for v in row] for row in m] for m in y.tolist()]
+    page.keyboard.press("Home")
+    assert w.locator(".ck-sum").inner_text().endswith("= 6")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert w.locator(".ck-sum").inner_text().startswith("y[0, 1, 0]")
+    # Tab reaches the filter menu; an arrow key picks filter 1 at the same position.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "ck-filter"
+    page.keyboard.press("ArrowDown")
+    assert w.locator(".ck-sum").inner_text().startswith("y[1, 1, 0]")
+    assert w.locator(".ck-sum").inner_text().endswith(f"= {y[1, 1, 0]}")
+    # Enter and Space press Next (from the last output it wraps round to the first).
+    w.locator(".ck-next").focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Space")
+    assert w.locator(".ck-sum").inner_text().startswith("y[0, 0, 0]")
+    recorder.assert_clean()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark", "dark-toggle"])
+def test_channel_stepper_on_a_phone_light_and_dark(site_url, browser, scheme):
+    """At 390 px the channel stepper fits (the page never scrolls sideways), and its text stays readable."""
+    from conftest import ARTIFACTS, PHONE, PageRecorder
+
+    rec = PageRecorder(browser, **PHONE, scheme=scheme)
+    page = rec.open(f"{site_url}/notebooks/06_channels.html")
+    w = _channel_stepper(page)
+    w.scroll_into_view_if_needed()
+    box = w.bounding_box()
+    assert box["width"] <= PHONE["width"], box
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # Nothing inside the card is cut off at its right edge: the grids wrap below each other.
+    assert w.evaluate("el => el.scrollWidth <= el.clientWidth + 1")
+    worst, where = w.evaluate(MIN_CONTRAST_JS)
+    assert worst >= 4.5, f"contrast {worst:.2f} at {where!r} in the {scheme} scheme"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    w.screenshot(path=str(ARTIFACTS / f"phone-{scheme}__06_channels__channel_stepper.png"))
+    rec.assert_clean()
+    rec.context.close()

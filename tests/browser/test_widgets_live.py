@@ -88,3 +88,20 @@ def test_other_widgets_live_in_jupyterlab(live, recorder, notebook, has, first, 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.locator("[data-live-test]").screenshot(path=str(ARTIFACTS / f"live__{notebook}.png"))
     _no_errors(nb, recorder)
+
+
+def test_channel_stepper_live_in_jupyterlab(live, recorder):
+    """Chapter 6's channel stepper renders from a running kernel; Next and the filter menu step it."""
+    nb, count = _run(live, "06_channels", ".ck-xc", "= 1 + 2 + 3 = 6")
+    page = nb.page
+    with nb.stage("Next steps to the second output"):
+        page.locator("[data-live-test] .ck-next").click()
+        page.wait_for_function(f"() => ({SUM})().startsWith('y[0, 0, 1]') && ({SUM})().endsWith('= 7')")
+        assert nb.kernel_value(count, "step") == "1"
+    with nb.stage("the filter menu switches to filter 1"):
+        page.locator("[data-live-test] .ck-filter").select_option("1")
+        page.wait_for_function(
+            f"() => ({SUM})() === 'y[1, 0, 1] = b[1] + channel 0 + channel 1 = -2 + 8 + 3 = 9'")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.locator("[data-live-test]").screenshot(path=str(ARTIFACTS / "live__06_channels.png"))
+    _no_errors(nb, recorder)
