@@ -75,10 +75,12 @@ def fan_out_figure(x_shape=(5, 5), kernel=(3, 3), stride=2, padding=1, pixel=(1,
     cell = min(_CELL_IN, _ROOM_IN / width)
     lines = _wrap(f"x[{pixel[0]},\u00a0{pixel[1]}] feeds {len(feeds)} output{'s' if len(feeds) != 1 else ''}: "
                   f"dx[{pixel[0]},\u00a0{pixel[1]}] has a term for each", width * cell)
+    low = _wrap("the outputs, each with the weight on its path", width * cell)
     top = _caption_height(lines, cell) + _line(cell)
-    below = top + hp + 0.5 + _line(cell)
+    below = top + hp + 0.3 + _caption_height(low, cell)
     fig, ax = _sheet(width, below + g.ho, cell)
     _caption(ax, lines, width / 2, 0, cell)
+    _caption(ax, low, width / 2, top + hp + 0.3, cell)
     x0 = (width - wp) / 2
     labels = [[("x" if (a, b) == (r, q) else "") for b in range(wp)] for a in range(hp)]
     fill = [[ORANGE if (a, b) == (r, q) else None for b in range(wp)] for a in range(hp)]
@@ -94,8 +96,7 @@ def fan_out_figure(x_shape=(5, 5), kernel=(3, 3), stride=2, padding=1, pixel=(1,
     out_labels = [[(f"w{taps[a, b][0]}{taps[a, b][1]}" if (a, b) in taps else "") for b in range(g.wo)]
                   for a in range(g.ho)]
     y0 = (width - g.wo) / 2
-    _grid(ax, np.zeros((g.ho, g.wo)), y0, below, title="outputs, each with the weight on its path",
-          labels=out_labels, fill=[[ORANGE if (a, b) in taps else None for b in range(g.wo)] for a in range(g.ho)],
+    _grid(ax, np.zeros((g.ho, g.wo)), y0, below, labels=out_labels, fill=[[ORANGE if (a, b) in taps else None for b in range(g.wo)] for a in range(g.ho)],
           fontsize=MIN_FONT_PT)
     for n, (i, j, _, _) in enumerate(feeds):
         style, colour = _STYLES[n % len(_STYLES)]

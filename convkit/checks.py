@@ -502,22 +502,41 @@ def _dilated(a, stride):
     return out
 
 
+def _raises_the_same(message, mistake):
+    """Whether running ``mistake()`` raises a ValueError whose text is in ``message`` (a student's error)."""
+    try:
+        mistake()
+    except ValueError as exc:
+        return str(exc) in message
+    return False
+
+
+def _which(message, mistakes):
+    """": advice" for every (mistake, advice) whose mistake fails as the student's code did ("" for none)."""
+    found = [advice for mistake, advice in mistakes if _raises_the_same(message, mistake)]
+    return (": " + "; or ".join(found)) if found else ""
+
+
 def _dw_by_correlation(dout, x, w_shape, stride, padding, dilate=True, pad=True, batch=True, rotate=False):
     """dw of a layer as the padded input correlated with the dilated dy, with switches for the usual mistakes.
 
     Accumulated with ``+=`` into zeros of ``w_shape``, as a student's loop would (a mistake that changes the
     correlation's size then broadcasts or fails the same way); None where that fails.
     """
-    xbar = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding))) if pad else x
-    dw = np.zeros(w_shape)
     try:
-        for n in range(x.shape[0] if batch else 1):
-            for k in range(w_shape[0]):
-                d = _dilated(dout[n, k], stride) if dilate else np.asarray(dout[n, k], dtype=float)
-                for c in range(w_shape[1]):
-                    dw[k, c] += corr2d(xbar[n, c], d[::-1, ::-1] if rotate else d)
+        return _dw_loop(dout, x, w_shape, stride, padding, dilate, pad, batch, rotate)
     except ValueError:
         return None
+
+
+def _dw_loop(dout, x, w_shape, stride, padding, dilate=True, pad=True, batch=True, rotate=False):
+    xbar = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding))) if pad else x
+    dw = np.zeros(w_shape)
+    for n in range(x.shape[0] if batch else 1):
+        for k in range(w_shape[0]):
+            d = _dilated(dout[n, k], stride) if dilate else np.asarray(dout[n, k], dtype=float)
+            for c in range(w_shape[1]):
+                dw[k, c] += corr2d(xbar[n, c], d[::-1, ::-1] if rotate else d)
     return dw
 
 
@@ -538,9 +557,13 @@ def check_layer_dw_db(fn):
                 got = _call(fn, case, dout.copy(), x.copy(), ws, s, p)
             except _NotYet as why:
                 if "broadcast" in str(why):  # a correlation of the wrong size, added into dw
-                    raise _NotYet(f"{str(why).rstrip()}. Hint: x̄ ({xs[2] + 2 * p} rows, padded) correlated with dy dilated by "
-                                  f"the stride ({(ho - 1) * s + 1} rows) has {ws[2]} rows, one per kernel row; check "
-                                  f"the padding and the dilation") from None
+                    hint = f"x̄ ({xs[2] + 2 * p} rows, padded) correlated with dy dilated by the stride " \
+                           f"({(ho - 1) * s + 1} rows) has {ws[2]} rows, one per kernel row"
+                    hint += _which(str(why), [
+                        (lambda: _dw_loop(dout, x, ws, s, p, dilate=False),
+                         f"dilate dy first ({s - 1} zero(s) between neighbouring entries)"),
+                        (lambda: _dw_loop(dout, x, ws, s, p, pad=False), f"pad x with {p} zero(s) on every side first")])
+                    raise _NotYet(f"{str(why).rstrip()}. Hint: {hint}") from None
                 raise
             if not isinstance(got, tuple) or len(got) != 2:
                 raise _NotYet(f"{case}: return a pair (dw, db); got {type(got).__name__}")
@@ -570,19 +593,27 @@ def _recipe_dx(dout, w, x_shape, stride, padding, rotate=True, dilate=True, crop
     Accumulated with ``+=`` into zeros of the padded input's shape, as a student's loop would; None where a
     mistake makes that fail.
     """
-    n_img, c_n, h, wd = x_shape
-    fh, fw = w.shape[2:]
-    dxbar = np.zeros((n_img, c_n, h + 2 * padding, wd + 2 * padding))
     try:
-        for n in range(n_img):
-            for k in range(w.shape[0]) if all_filters else range(1):
-                d = _dilated(dout[n, k], stride) if dilate else np.asarray(dout[n, k], dtype=float)
-                full = np.pad(d, ((fh - 1, fh - 1), (fw - 1, fw - 1)))
-                for c in range(c_n):
-                    dxbar[n, c] += corr2d(full, w[k, c][::-1, ::-1] if rotate else w[k, c])
+        dxbar = _dx_loop(dout, w, x_shape, stride, padding, rotate, dilate, all_filters)
     except ValueError:
         return None
+    n_img, c_n, h, wd = x_shape
     return dxbar[:, :, padding:padding + h, padding:padding + wd] if crop else dxbar
+
+
+def _dx_loop(dout, w, x_shape, stride, padding, rotate=True, dilate=True, all_filters=True, full_pad=True):
+    """The padded input's gradient, accumulated as a student's loop would."""
+    n_img, c_n, h, wd = x_shape
+    fh, fw = w.shape[2:]
+    ph, pw = (fh - 1, fw - 1) if full_pad else (padding, padding)
+    dxbar = np.zeros((n_img, c_n, h + 2 * padding, wd + 2 * padding))
+    for n in range(n_img):
+        for k in range(w.shape[0]) if all_filters else range(1):
+            d = _dilated(dout[n, k], stride) if dilate else np.asarray(dout[n, k], dtype=float)
+            full = np.pad(d, ((ph, ph), (pw, pw)))
+            for c in range(c_n):
+                dxbar[n, c] += corr2d(full, w[k, c][::-1, ::-1] if rotate else w[k, c])
+    return dxbar
 
 
 def check_layer_dx(fn):
@@ -612,10 +643,15 @@ def check_layer_dx(fn):
                 got = _call(fn, case, dout.copy(), w.copy(), xs, s, p)
             except _NotYet as why:
                 if "broadcast" in str(why):  # a correlation of the wrong size, added into dx
-                    raise _NotYet(f"{str(why).rstrip()}. Hint: dy dilated by the stride ({(ho - 1) * s + 1} rows) and "
-                                  f"padded with F - 1 = {ws[2] - 1} zeros on each side, correlated with the "
-                                  f"{ws[2]}-row kernel, has {xs[2] + 2 * p} rows, as many as the padded input; check "
-                                  f"the dilation and the padding") from None
+                    hint = f"dy dilated by the stride ({(ho - 1) * s + 1} rows) and padded with F - 1 = {ws[2] - 1} " \
+                           f"zeros on each side, correlated with the {ws[2]}-row kernel, has {xs[2] + 2 * p} rows, " \
+                           f"as many as the padded input"
+                    hint += _which(str(why), [
+                        (lambda: _dx_loop(dout, w, xs, s, p, dilate=False),
+                         f"dilate dy first ({s - 1} zero(s) between neighbouring entries)"),
+                        (lambda: _dx_loop(dout, w, xs, s, p, full_pad=False),
+                         "pad the dilated dy with F - 1 zeros (the full correlation), not with P")])
+                    raise _NotYet(f"{str(why).rstrip()}. Hint: {hint}") from None
                 raise
             _compare(got, want, case, hints)
         return len(cases)
@@ -634,7 +670,7 @@ def _layer_mistakes(x, W, b, s, p, dout):
     right_mat = dout.transpose(1, 0, 2, 3).reshape(k, -1)
     flat_mat = dout.reshape(k, -1)  # K not moved to the front first
     return {
-        "out, not transposed": (prod.reshape(n, k, ho, wo) + b[None, :, None, None]),
+        "out, not transposed": (prod + b[:, None]).reshape(n, k, ho, wo),
         "out, no bias": prod.reshape(k, n, ho, wo).transpose(1, 0, 2, 3),
         "dout, not transposed": (col2im(w_row.T @ flat_mat, x.shape, fh, fw, s, p),
                                  (flat_mat @ cols.T).reshape(W.shape)),

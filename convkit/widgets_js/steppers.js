@@ -426,7 +426,7 @@ function renderBackprop2d({ model, el }) {
   };
   const xbar = (r, c) => (r >= p && r < p + H && c >= p && c < p + W ? x[r - p][c - p] : 0);
   const isPadX = (r, c) => r < p || r >= p + H || c < p || c >= p + W;
-  const inserted = s > 1 ? `Ringed in blue: the ${plural(s - 1, "zero")} that the stride ${s} inserts between neighbouring dy entries. ` : "";
+  const inserted = s > 1 ? `Ringed in blue: the zeros that stride ${s} inserts, ${s - 1} between neighbouring dy entries. ` : "";
   const drawX = (k) => {
     const t = Math.floor(k / W), q = k % W, r0 = t + p, c0 = q + p;   // dx[t, q] is padded dx̄[t + P, q + P]
     const inWin = (a, b) => a >= r0 && a < r0 + fh && b >= c0 && b < c0 + fw;
