@@ -106,3 +106,23 @@ def test_other_widgets_live_in_jupyterlab(lab, recorder, notebook, has, first, a
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.locator("[data-live-test]").screenshot(path=str(ARTIFACTS / f"live__{notebook}.png"))
     assert not recorder.real_page_errors(), recorder.real_page_errors()
+
+
+def test_backprop_stepper_2d_live_in_jupyterlab(lab, recorder):
+    """Chapter 7's 2-D stepper from a running kernel: switch to dw, step, switch to db, back to dx."""
+    page = _run_all(recorder, lab, "07_backward_2d")
+    nbsp = "\u00a0"  # the page keeps index pairs such as [0, 0] on one line
+    _mark_widget(page, ".bp-mode", f"dx[0,{nbsp}0] = w[1,{nbsp}1]·dy[0,{nbsp}0] = 5·1 = 5")
+    click = "(sel) => document.querySelector('[data-live-test] ' + sel).click()"
+    page.evaluate(click, ".bp-mode[data-wrt=w]")
+    page.wait_for_function(f"() => ({SUM})().startsWith('dw[0,{nbsp}0] = ')", timeout=10000)
+    page.evaluate(click, ".ck-next")
+    page.wait_for_function(f"() => ({SUM})().startsWith('dw[0,{nbsp}1] = ')", timeout=10000)
+    assert page.evaluate(SUM).endswith("= 5")  # dw[0, 1] of the chapter's example
+    page.evaluate(click, ".bp-mode[data-wrt=b]")
+    page.wait_for_function(f"() => ({SUM})() === 'db = dy[0,{nbsp}0] = 1 = 1'", timeout=10000)
+    page.evaluate(click, ".bp-mode[data-wrt=x]")
+    page.wait_for_function(f"() => ({SUM})().startsWith('dx[0,{nbsp}0] = ')", timeout=10000)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.locator("[data-live-test]").screenshot(path=str(ARTIFACTS / "live__07_backward_2d.png"))
+    assert not recorder.real_page_errors(), recorder.real_page_errors()
