@@ -110,16 +110,33 @@ class MatrixExplorer(_Stepper):
 
 
 class BackpropStepper(_Stepper):
-    """Step over the inputs of a 1-D convolution and watch dL/dx_t assembled from dout and the flipped w.
+    """Watch a gradient of a convolution assembled term by term from the chain rule.
 
-    Chapter 4's example: valid cross-correlation, stride 1.
+    With 1-D arrays, Chapter 4's example: step over the inputs of a valid,
+    stride-1 cross-correlation and watch dL/dx_t assembled from dout and the
+    flipped w. With 2-D arrays (one channel, one filter; Chapter 7), any stride
+    and padding, and a choice of gradient the page can switch between:
+
+    * ``"x"``: step over the input pixels; each dx[r, q] is the window of dy,
+      dilated by the stride (S - 1 zeros between entries) and padded with
+      F - 1 zeros, against w rotated by 180°;
+    * ``"w"``: step over the kernel offsets; each dw[u, v] sums
+      dy[i, j]·x̄[iS + u, jS + v] over the outputs (x̄: the padded input);
+    * ``"b"``: step over the outputs; db is the running sum of dy.
 
     Parameters
     ----------
-    x : array_like, shape (L,)
-    w : array_like, shape (F,)
-    dy : array_like, shape (L - F + 1,)
-        Upstream gradient dL/dy.
+    x : array_like, shape (L,) or (H, W)
+    w : array_like, shape (F,) or (FH, FW)
+    dy : array_like, shape (L - F + 1,) or (Hout, Wout)
+        Upstream gradient dL/dy (``dout``).
+    step : int
+        The position shown first (an input, a kernel offset or an output, in
+        reading order).
+    stride, padding : int
+        2-D only (keyword only): the forward's stride and padding.
+    wrt : {"x", "w", "b"}
+        2-D only (keyword only): the gradient shown first.
     """
 
     x = traitlets.List().tag(sync=True)
@@ -127,14 +144,51 @@ class BackpropStepper(_Stepper):
     dy = traitlets.List().tag(sync=True)
     #: convkit's dL/dx, which the page assembles term by term.
     dx = traitlets.List().tag(sync=True)
+    #: 2-D only: convkit's dL/dw and dL/db, the forward's stride and padding, the gradient shown.
+    dims = traitlets.Int(1).tag(sync=True)
+    dw = traitlets.List().tag(sync=True)
+    db = traitlets.Float(0.0).tag(sync=True)
+    stride = traitlets.Int(1).tag(sync=True)
+    padding = traitlets.Int(0).tag(sync=True)
+    wrt = traitlets.Unicode("x").tag(sync=True)
 
-    def __init__(self, x, w, dy, step=0):
-        dx, _, _ = conv1d_backward(dy, x, w)
-        super().__init__(kind="backprop", x=_numbers(x), w=_numbers(w), dy=_numbers(dy), dx=_numbers(dx),
-                         step=step)
+    def __init__(self, x, w, dy, step=0, *, stride=1, padding=0, wrt="x"):
+        if np.ndim(x) == 1:
+            if (stride, padding, wrt) != (1, 0, "x"):
+                raise ConvArgumentError(
+                    f"the 1-D stepper shows dL/dx of a valid, stride-1 correlation (Chapter 4); got stride={stride!r}, "
+                    f"padding={padding!r}, wrt={wrt!r}. Pass x, w and dy as 2-D arrays for stride, padding, dw and db"
+                )
+            dx, _, _ = conv1d_backward(dy, x, w)
+            super().__init__(kind="backprop", x=_numbers(x), w=_numbers(w), dy=_numbers(dy), dx=_numbers(dx),
+                             step=step)
+            return
+        from .conv2d import conv2d_backward
+        from .geometry import _is_int, describe
+
+        x_list, w_list, dy_list = _grid(x, "x"), _grid(w, "w"), _grid(dy, "dy")
+        for name, v, lo in (("stride", stride, 1), ("padding", padding, 0)):
+            if not _is_int(v) or v < lo:
+                raise ConvArgumentError(f"{name} must be an int >= {lo} (the same for rows and columns); "
+                                        f"got {name}={describe(v)}")
+        if wrt not in ("x", "w", "b"):
+            raise ConvArgumentError(f"wrt must be 'x', 'w' or 'b' (the gradient shown first); got wrt={wrt!r}")
+        g = conv_geometry((1, 1, *np.shape(x)), (1, 1, *np.shape(w)), stride, padding)  # clear errors first
+        if np.shape(dy) != (g.ho, g.wo):
+            raise ConvArgumentError(f"dy must have the output's shape (Hout, Wout) = {(g.ho, g.wo)} for x of shape "
+                                    f"{np.shape(x)}, w of shape {np.shape(w)}, stride {stride}, padding {padding}; "
+                                    f"got dy of shape {np.shape(dy)}")
+        dx, dw, db = conv2d_backward(np.asarray(dy, float)[None, None], np.asarray(x, float)[None, None],
+                                     np.asarray(w, float)[None, None], stride, padding, "loops")
+        super().__init__(kind="backprop", dims=2, x=x_list, w=w_list, dy=dy_list, dx=_numbers(dx[0, 0]),
+                         dw=_numbers(dw[0, 0]), db=float(db[0]), stride=stride, padding=padding, wrt=wrt, step=step)
 
     def __repr__(self):
-        return f"BackpropStepper({len(self.x)} inputs, {len(self.w)} weights, {len(self.dy)} outputs)"
+        if self.dims == 1:
+            return f"BackpropStepper({len(self.x)} inputs, {len(self.w)} weights, {len(self.dy)} outputs)"
+        return (f"BackpropStepper(input {len(self.x)}x{len(self.x[0])}, kernel {len(self.w)}x{len(self.w[0])}, "
+                f"stride {self.stride}, padding {self.padding}, dy {len(self.dy)}x{len(self.dy[0])}, "
+                f"showing d{self.wrt})")
 
 
 class Im2colStepper(_Stepper):

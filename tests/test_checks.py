@@ -407,3 +407,157 @@ def test_chapter6_forward_hints():
     assert "use the stride" in repr(checks.check_conv2d_forward(lambda x, w, b, s, p: ck.conv2d(x, w, b, 1, p)))
     no_pad = repr(checks.check_conv2d_forward(lambda x, w, b, s, p: ck.conv2d(x, w, b, s, 0)))
     assert "pad x with 1 zero(s)" in no_pad, no_pad
+
+
+# Chapter 7's checks: a layer's dw and db, a layer's dx, the layer built from im2col and col2im.
+
+def dilate7(a, s):
+    out = np.zeros(((a.shape[0] - 1) * s + 1, (a.shape[1] - 1) * s + 1))
+    out[::s, ::s] = a
+    return out
+
+
+def dw_db7(dout, x, w_shape, s, p, dil=True, pad=True, batch=True, db_axes=(0, 2, 3)):
+    """The chapter's solution, with switches for the usual mistakes."""
+    xbar = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))) if pad else x
+    dw = np.zeros(w_shape)
+    for n, k, c in np.ndindex(x.shape[0] if batch else 1, w_shape[0], w_shape[1]):
+        dw[k, c] += ck.corr2d(xbar[n, c], dilate7(dout[n, k], s) if dil else dout[n, k])
+    return dw, dout.sum(axis=db_axes)
+
+
+def layer_dx7(dout, w, x_shape, s, p, rotate=True, dil=True, crop=True, filters=None):
+    N, C, H, W = x_shape
+    K, _, FH, FW = w.shape
+    dxp = np.zeros((N, C, H + 2 * p, W + 2 * p))
+    for n, k in np.ndindex(N, filters or K):
+        full = np.pad(dilate7(dout[n, k], s) if dil else dout[n, k], ((FH - 1, FH - 1), (FW - 1, FW - 1)))
+        for c in range(C):
+            dxp[n, c] += ck.corr2d(full, w[k, c, ::-1, ::-1] if rotate else w[k, c])
+    return dxp[:, :, p:p + H, p:p + W] if crop else dxp
+
+
+class Layer7:
+    """An im2col layer, with switches for the usual mistakes."""
+
+    def __init__(self, W, b, stride=1, padding=0, slip=None):
+        self.W, self.b, self.s, self.p, self.slip = W, b, stride, padding, slip
+
+    def forward(self, x):
+        K, _, FH, FW = self.W.shape
+        N, _, H, W_ = x.shape
+        Ho, Wo = ck.output_size(H, FH, self.s, self.p), ck.output_size(W_, FW, self.s, self.p)
+        self.shape, self.cols = x.shape, ck.im2col(x, FH, FW, self.s, self.p)
+        y = self.W.reshape(K, -1) @ self.cols
+        if self.slip != "no bias":
+            y = y + self.b[:, None]
+        if self.slip == "out not transposed":
+            return y.reshape(N, K, Ho, Wo)
+        return y.reshape(K, N, Ho, Wo).transpose(1, 0, 2, 3)
+
+    def backward(self, dout):
+        K, _, FH, FW = self.W.shape
+        dmat = dout.reshape(K, -1) if self.slip == "dout not transposed" else \
+            dout.transpose(1, 0, 2, 3).reshape(K, -1)
+        self.dW = dmat @ self.cols.T
+        if self.slip != "dW not reshaped":
+            self.dW = self.dW.reshape(self.W.shape)
+        self.db = dout.sum(axis=(2, 3) if self.slip == "db axes" else (0, 2, 3))
+        if self.slip == "no dW":
+            self.dW = None
+        dx = ck.col2im(self.W.reshape(K, -1).T @ dmat, self.shape, FH, FW, self.s, self.p)
+        if self.slip == "dx scaled":  # a backward that disagrees with its own forward
+            dx = 1.5 * dx
+        return None if self.slip == "returns None" else dx
+
+
+def layer7(slip=None):
+    return lambda W, b, stride=1, padding=0: Layer7(W, b, stride, padding, slip)
+
+
+RIGHT7 = {
+    checks.check_layer_dw_db: lambda *a: dw_db7(*a),
+    checks.check_layer_dx: lambda *a: layer_dx7(*a),
+    checks.check_conv_layer: layer7(),
+}
+
+
+@pytest.mark.parametrize("check", list(RIGHT7), ids=lambda c: c.__name__)
+def test_chapter7_right_stub_and_crash(check):
+    assert repr(check(RIGHT7[check])).startswith("correct")
+    stubbed = check(stub)
+    assert not stubbed and "not yet" in repr(stubbed) and "NotImplementedError" in repr(stubbed)
+    crashed = check(lambda *a, **k: {}["missing"])
+    assert not crashed and "your function raised KeyError" in repr(crashed)
+
+
+@pytest.mark.parametrize("check", list(RIGHT7), ids=lambda c: c.__name__)
+def test_chapter7_checks_raise_while_nbgrader_grades(check, monkeypatch, capsys):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    with pytest.raises(checks.NotYetError, match="not yet .*NotImplementedError"):
+        check(stub)
+    assert check(RIGHT7[check]) is None
+    assert capsys.readouterr().out.startswith("correct")
+
+
+def _hint(result):
+    text = repr(result)
+    assert text.startswith("not yet"), text
+    return text
+
+
+def test_chapter7_dw_db_hints():
+    assert "dilate dy first" in _hint(checks.check_layer_dw_db(lambda *a: dw_db7(*a, dil=False)))
+    assert "pad x with 1 zero(s)" in _hint(checks.check_layer_dw_db(lambda *a: dw_db7(*a, pad=False)))
+    assert "add over the batch" in _hint(checks.check_layer_dw_db(lambda *a: dw_db7(*a, batch=False)))
+    assert "axis=(0, 2, 3)" in _hint(checks.check_layer_dw_db(lambda *a: dw_db7(*a, db_axes=(2, 3))))
+    assert "return a pair (dw, db)" in _hint(checks.check_layer_dw_db(lambda *a: dw_db7(*a)[0]))
+
+
+def test_chapter7_dx_hints():
+    assert "rotate each kernel slice" in _hint(checks.check_layer_dx(lambda *a: layer_dx7(*a, rotate=False)))
+    assert "dilate dy first" in _hint(checks.check_layer_dx(lambda *a: layer_dx7(*a, dil=False)))
+    assert "crop 1 row(s)" in _hint(checks.check_layer_dx(lambda *a: layer_dx7(*a, crop=False)))
+    assert "sum over the filters k" in _hint(checks.check_layer_dx(lambda *a: layer_dx7(*a, filters=1)))
+
+
+@pytest.mark.parametrize("slip, hint", [
+    ("out not transposed", "then move K after N"),
+    ("no bias", "add the bias"),
+    ("dout not transposed", "move K to the front"),
+    ("dW not reshaped", "reshape dW to the shape of W"),
+    ("db axes", "axis=(0, 2, 3)"),
+    ("no dW", "layer.dW is not set"),
+    ("returns None", "returned None"),
+])
+def test_chapter7_layer_hints(slip, hint):
+    assert hint in _hint(checks.check_conv_layer(layer7(slip)))
+
+
+def test_chapter7_layer_gradient_check_catches_a_backward_off_its_own_forward(monkeypatch):
+    """A backward that disagrees with the numerical gradient of the layer's own forward is named as such."""
+    from convkit import layer as layer_module
+
+    class Scaled(layer_module.Conv2D):  # the reference scaled the same way, so only the gradient check can tell
+        def backward(self, dout):
+            return 1.5 * super().backward(dout)
+
+    monkeypatch.setattr(layer_module, "Conv2D", Scaled)
+    assert "gradient check of dx: rel. error 0.2 >= 1e-7" in _hint(checks.check_conv_layer(layer7("dx scaled")))
+
+
+def test_chapter7_layer_not_a_layer():
+    assert "has no method forward()" in _hint(checks.check_conv_layer(lambda W, b, stride, padding: object()))
+
+
+def test_chapter7_dx_padded_by_p_instead_of_f_minus_1():
+    def pad_by_p(dout, w, x_shape, s, p):
+        N, C, H, W = x_shape
+        dxp = np.zeros((N, C, H + 2 * p, W + 2 * p))
+        for n, k in np.ndindex(N, w.shape[0]):
+            full = np.pad(dilate7(dout[n, k], s), p)
+            for c in range(C):
+                dxp[n, c] += ck.corr2d(full, w[k, c, ::-1, ::-1])
+        return dxp[:, :, p:p + H, p:p + W]
+
+    assert "not with P" in _hint(checks.check_layer_dx(pad_by_p))

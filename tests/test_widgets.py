@@ -116,3 +116,69 @@ def test_channel_stepper_refuses_bad_input():
         ChannelStepper(X2, W2, stride=(1, 1))
     with pytest.raises(ck.ConvArgumentError, match=r"step must be between 0 and K\*Hout\*Wout - 1 = 7; got 8"):
         ChannelStepper(X2, W2, step=8)
+
+
+# Chapter 7: the backprop stepper in 2-D (dx, dw and db at any stride and padding).
+
+X7 = np.array([[1, 0, 2, 1, 0], [3, 1, 0, 2, 1], [0, 2, 1, 3, 0], [1, 0, 3, 1, 2], [2, 1, 0, 0, 1]], float)
+W7 = np.arange(1.0, 10.0).reshape(3, 3)
+DY7 = np.array([[1, 0, -1], [2, 1, 0], [0, -1, 1]], float)
+
+
+@pytest.mark.parametrize("x, w, stride, padding", [
+    (X7, W7, 2, 1),                                                          # the chapter's example
+    (np.arange(20.0).reshape(4, 5), np.array([[1.0, -2.0], [0.5, 3.0]]), 1, 0),
+    (np.arange(42.0).reshape(7, 6) % 5, np.array([[1.0, 0.0], [2.0, -1.0], [1.0, 1.0]]), 3, 1),
+])
+def test_backprop_stepper_2d_sends_convkits_gradients(x, w, stride, padding):
+    out = ck.conv2d(x[None, None], w[None, None], stride=stride, padding=padding)[0, 0]
+    dy = np.arange(out.size, dtype=float).reshape(out.shape) % 4 - 1.5
+    widget = BackpropStepper(x, w, dy, stride=stride, padding=padding)
+    dx, dw, db = ck.conv2d_backward(dy[None, None], x[None, None], w[None, None], stride, padding)
+    np.testing.assert_array_equal(widget.dx, dx[0, 0])
+    np.testing.assert_array_equal(widget.dw, dw[0, 0])
+    assert widget.db == db[0] == dy.sum()
+    # ... and they are the true gradients (numerical, as Chapter 4 checks them).
+    num_dx = ck.numerical_gradient(lambda v: ck.conv2d(v[None, None], w[None, None], stride=stride,
+                                                       padding=padding)[0, 0], x.copy(), dy)
+    num_dw = ck.numerical_gradient(lambda v: ck.conv2d(x[None, None], v[None, None], stride=stride,
+                                                       padding=padding)[0, 0], w.copy(), dy)
+    assert ck.rel_error(widget.dx, num_dx) < ck.GRADIENT_CHECK_TOL
+    assert ck.rel_error(widget.dw, num_dw) < ck.GRADIENT_CHECK_TOL
+    assert (widget.dims, widget.stride, widget.padding, widget.wrt, widget.kind) == (2, stride, padding, "x", "backprop")
+
+
+def test_backprop_stepper_2d_example_numbers_and_repr():
+    """The numbers the chapter and the page state: dx[1, 1] = 9·1 + 7·0 + 3·2 + 1·1, dw[1, 1] = 3, db = 3."""
+    widget = BackpropStepper(X7, W7, DY7, stride=2, padding=1, wrt="w", step=4)
+    assert widget.dx[1][1] == 9 * 1 + 7 * 0 + 3 * 2 + 1 * 1 == 16
+    assert widget.dw[1][1] == 3 and widget.db == 3
+    assert (widget.wrt, widget.step) == ("w", 4)
+    assert repr(widget) == "BackpropStepper(input 5x5, kernel 3x3, stride 2, padding 1, dy 3x3, showing dw)"
+
+
+def test_backprop_stepper_1d_is_chapter_4s():
+    """Chapter 4's call is unchanged: 1-D arrays, dx only, the same repr and traits."""
+    widget = BackpropStepper(np.array([1.0, -2.0, 3.0, 0.5, 2.0]), np.array([0.5, -1.0, 2.0]), np.array([1.0, 2.0, -1.0]))
+    assert widget.dims == 1 and widget.kind == "backprop" and widget.dx == [0.5, 0.0, -0.5, 5.0, -2.0]
+    assert repr(widget) == "BackpropStepper(5 inputs, 3 weights, 3 outputs)"
+    with pytest.raises(ck.ConvArgumentError, match="Pass x, w and dy as 2-D arrays"):
+        BackpropStepper([1.0, 2.0, 3.0], [1.0, 1.0], [1.0, 1.0], stride=2)
+
+
+def test_backprop_stepper_2d_refuses_bad_input():
+    with pytest.raises(ck.ConvArgumentError, match=r"dy must have the output's shape \(Hout, Wout\) = \(3, 3\)"):
+        BackpropStepper(X7, W7, np.ones((2, 2)), stride=2, padding=1)
+    with pytest.raises(ck.ConvArgumentError, match="not a whole number"):
+        BackpropStepper(X7, W7, np.ones((2, 2)), stride=3, padding=0)
+    with pytest.raises(ck.ConvArgumentError, match="stride must be an int >= 1"):
+        BackpropStepper(X7, W7, DY7, stride=(2, 2), padding=1)
+    with pytest.raises(ck.ConvArgumentError, match="wrt must be 'x', 'w' or 'b'"):
+        BackpropStepper(X7, W7, DY7, stride=2, padding=1, wrt="dx")
+    with pytest.raises(ck.ConvArgumentError, match="w must be a non-empty 2-D array"):
+        BackpropStepper(X7, np.ones((1, 3, 3)), DY7, stride=2, padding=1)
+
+
+def test_backprop_stepper_2d_front_end_ships_with_the_package():
+    source = BackpropStepper(X7, W7, DY7, stride=2, padding=1)._esm
+    assert "renderBackprop2d" in str(source) and 'model.get("dims") === 2' in str(source)

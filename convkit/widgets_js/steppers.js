@@ -325,6 +325,7 @@ function renderMatrix({ model, el }) {
 
 // Backprop stepper (Chapter 4): dL/dx_t assembled from dout and the flipped w.
 function renderBackprop({ model, el }) {
+  if (model.get("dims") === 2) return renderBackprop2d({ model, el });
   const x = model.get("x"), w = model.get("w"), dy = model.get("dy"), dx = model.get("dx");
   const F = w.length, n = x.length;
   const root = shell(el, "");
@@ -356,6 +357,185 @@ function renderBackprop({ model, el }) {
     update(`x${t}`);
   };
   model.on("change:step", draw);
+  draw();
+}
+
+// Backprop stepper in 2-D (Chapter 7): dx, dw or db of one channel at any stride and padding, each entry
+// assembled from the chain rule. Zeros that the stride's dilation inserts into dy are ringed in blue; zero padding is
+// hatched, as everywhere; the cells a term reads are filled and outlined.
+const BACKPROP2D_STYLE = `
+      .ck-stepper td.bp-ins { color: #444; font-style: italic; background: #f3f8fc;
+                              box-shadow: inset 0 0 0 2px #fff, inset 0 0 0 3px #0072B2; }
+      .ck-stepper td.bp-box { outline: 3px solid #000; outline-offset: -3px; }
+      .ck-stepper td.bp-gap { box-shadow: inset 0 0 0 2px #fff, inset 0 0 0 3px #0072B2; }
+      .ck-stepper .bp-modes button[aria-pressed="true"] { background: #1b1b1b; color: #fff; border: 2px solid #1b1b1b; }
+      .ck-stepper .bp-modes button { background: #fff; color: #1b1b1b; border: 2px solid #555; border-radius: 4px; }
+      .ck-stepper .bp-key { margin: 4px 0; }
+      .ck-stepper figure[hidden] { display: none; }
+`;
+
+function renderBackprop2d({ model, el }) {
+  const x = model.get("x"), w = model.get("w"), dy = model.get("dy");
+  const s = model.get("stride"), p = model.get("padding");
+  const H = x.length, W = x[0].length, fh = w.length, fw = w[0].length, ho = dy.length, wo = dy[0].length;
+  const hd = (ho - 1) * s + 1, wd = (wo - 1) * s + 1;          // dy dilated by the stride
+  const root = shell(el, "");
+  const style = document.createElement("style");
+  style.textContent = BACKPROP2D_STYLE;
+  el.prepend(style);
+  root.innerHTML = `
+    <div class="ck-row bp-modes" role="group" aria-label="Gradient to assemble">
+      <button type="button" class="bp-mode" data-wrt="x">dx (input)</button>
+      <button type="button" class="bp-mode" data-wrt="w">dw (weights)</button>
+      <button type="button" class="bp-mode" data-wrt="b">db (bias)</button>
+    </div>
+    <div class="ck-row" role="group" aria-label="Step through the entries">
+      <button type="button" class="ck-prev">◀ Previous</button>
+      <button type="button" class="ck-next">Next ▶</button>
+      <label><span class="bp-what">Entry</span> <input type="range" class="ck-slider" min="0" value="0"></label>
+      <span class="ck-pos" aria-hidden="true"></span>
+    </div>
+    <div class="ck-row ck-grids">
+      <figure class="bp-fig-a"><figcaption></figcaption><table class="bp-a"></table></figure>
+      <figure class="bp-fig-b"><figcaption></figcaption><table class="bp-b"></table></figure>
+      <figure class="bp-fig-c"><figcaption></figcaption><table class="bp-c"></table></figure>
+      <figure class="bp-fig-d"><figcaption></figcaption><table class="bp-d"></table></figure>
+    </div>
+    <p class="bp-key"></p>
+    <p class="ck-sum" aria-live="polite"></p>`;
+  const $ = (sel) => root.querySelector(sel);
+  const num = (v) => String(+Number(v).toFixed(4));
+  // One of the four grids: a caption, rows of values, a class for each cell; null hides it.
+  const show = (slot, caption, rows, cls) => {
+    const fig = $(`.bp-fig-${slot}`);
+    fig.hidden = rows === null;
+    fig.querySelector("figcaption").textContent = caption || "";
+    if (rows === null) fig.querySelector("table").replaceChildren();
+    else grid(fig.querySelector("table"), rows, cls);
+  };
+  const count = { x: H * W, w: fh * fw, b: ho * wo };
+  const what = { x: "Input pixel", w: "Kernel offset", b: "Output" };
+  const ix = (a, b) => `[${a},\u00a0${b}]`;   // an index pair, never broken across lines
+  const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  // Entry (a, b) of dy dilated by the stride and padded with F - 1 zeros: a dy entry, an inserted zero or padding.
+  const full = (a, b) => {
+    const r = a - (fh - 1), c = b - (fw - 1);
+    if (r < 0 || r >= hd || c < 0 || c >= wd) return { kind: "pad", v: 0 };
+    if (r % s || c % s) return { kind: "ins", v: 0 };
+    return { kind: "dy", v: dy[r / s][c / s], i: r / s, j: c / s };
+  };
+  const xbar = (r, c) => (r >= p && r < p + H && c >= p && c < p + W ? x[r - p][c - p] : 0);
+  const isPadX = (r, c) => r < p || r >= p + H || c < p || c >= p + W;
+  const inserted = s > 1 ? `Ringed in blue: the zeros that stride ${s} inserts, ${s - 1} between neighbouring dy entries. ` : "";
+  const drawX = (k) => {
+    const t = Math.floor(k / W), q = k % W, r0 = t + p, c0 = q + p;   // dx[t, q] is padded dx̄[t + P, q + P]
+    const inWin = (a, b) => a >= r0 && a < r0 + fh && b >= c0 && b < c0 + fw;
+    const terms = [];
+    for (let a = 0; a < fh; a++) for (let b = 0; b < fw; b++) {
+      const e = full(r0 + a, c0 + b);
+      if (e.kind === "dy") terms.push({ u: fh - 1 - a, v: fw - 1 - b, i: e.i, j: e.j, dy: e.v });
+    }
+    const used = new Set(terms.map((e) => `${e.i},${e.j}`));
+    show("a", `dy (${ho}×${wo}): the outputs that x[${t}, ${q}] feeds`, dy.map((row) => row.map(num)),
+      (i, j) => (used.has(`${i},${j}`) ? "hit" : "dim"));
+    const rows = hd + 2 * (fh - 1), cols = wd + 2 * (fw - 1);
+    const cells = Array.from({ length: rows }, (_, a) => Array.from({ length: cols }, (__, b) => full(a, b)));
+    show("b", `${s > 1 ? `dy dilated by the stride ${s}, then` : "dy"} padded with `
+      + `${fh === fw ? plural(fh - 1, "zero") : `${plural(fh - 1, "row")} and ${plural(fw - 1, "column")} of zeros`} `
+      + `(${rows}×${cols}), and the window of dx[${t}, ${q}]`,
+      cells.map((row) => row.map((e) => num(e.v))), (a, b) => {
+        const kind = cells[a][b].kind, base = kind === "dy" ? "" : (kind === "ins" ? "bp-ins" : "pad");
+        if (!inWin(a, b)) return base;
+        return kind === "dy" ? "win" : `${base} bp-box`;
+      });
+    show("c", "w rotated by 180°, over the window",
+      Array.from({ length: fh }, (_, a) => Array.from({ length: fw }, (__, b) => num(w[fh - 1 - a][fw - 1 - b]))),
+      (a, b) => (full(r0 + a, c0 + b).kind === "dy" ? "hit" : "ker"));
+    const dx = model.get("dx");
+    show("d", "dx, assembled so far", dx.map((row, a) => row.map((v, b) => (a * W + b <= k ? num(v) : ""))),
+      (a, b) => (a === t && b === q ? "cur" : ""));
+    $(".bp-key").textContent = `Hatched: padding. ${inserted}Filled and outlined: the dy entries under the window `
+      + `and the weights over them, ${plural(terms.length, "term")}.`;
+    const value = terms.reduce((acc, e) => acc + w[e.u][e.v] * e.dy, 0);
+    $(".ck-sum").textContent = terms.length
+      ? `dx${ix(t, q)} = ${terms.map((e) => `w${ix(e.u, e.v)}·dy${ix(e.i, e.j)}`).join(" + ")} = `
+        + `${terms.map((e) => `${num(w[e.u][e.v])}·${num(e.dy)}`).join(" + ")} = ${num(value)}`
+      : `dx${ix(t, q)} = 0: no window reads x${ix(t, q)}`;
+    return `dx row ${t}, column ${q}`;
+  };
+  const drawW = (k) => {
+    const u = Math.floor(k / fw), v = k % fw, hp = H + 2 * p, wp = W + 2 * p;
+    const read = (r, c) => r >= u && c >= v && (r - u) % s === 0 && (c - v) % s === 0
+      && (r - u) / s < ho && (c - v) / s < wo;
+    const span = (r, c) => r >= u && r < u + hd && c >= v && c < v + wd;
+    show("a", `${p ? `Padded input x̄ (${hp}×${wp})` : `Input x̄ = x (${H}×${W})`}, dy laid on it at (${u}, ${v})`,
+      Array.from({ length: hp }, (_, r) => Array.from({ length: wp }, (__, c) => num(xbar(r, c)))), (r, c) => {
+        if (read(r, c)) return isPadX(r, c) ? "pad bp-box" : "hit";
+        return [isPadX(r, c) ? "pad" : "", span(r, c) ? "bp-gap" : ""].filter(Boolean).join(" ");
+      });
+    const dil = Array.from({ length: hd }, (_, a) => Array.from({ length: wd }, (__, b) =>
+      (a % s || b % s ? null : dy[a / s][b / s])));
+    show("b", s > 1 ? `dy dilated by the stride ${s} (${hd}×${wd}): the kernel that slides over x̄`
+      : `dy (${ho}×${wo}): the kernel that slides over x̄`,
+      dil.map((row) => row.map((e) => num(e === null ? 0 : e))), (a, b) => (dil[a][b] === null ? "bp-ins" : "ker"));
+    show("c", null, null);
+    const dw = model.get("dw");
+    show("d", "dw, assembled so far", dw.map((row, a) => row.map((val, b) => (a * fw + b <= k ? num(val) : ""))),
+      (a, b) => (a === u && b === v ? "cur" : ""));
+    const at = (n, o) => (s > 1 ? `${s}${n} + ${o}` : `${n} + ${o}`);
+    $(".bp-key").textContent = `Filled and outlined: the ${plural(ho * wo, "cell")} x̄[${at("i", u)}, ${at("j", v)}] `
+      + `that dw[${u}, ${v}] reads${s > 1 ? `, ${s} apart` : ""}. ${p ? "Hatched: padding, which adds zero. " : ""}`
+      + `${s > 1 ? "Ringed in blue: the zeros that the stride inserts into dy, and the cells under them, which add nothing." : ""}`;
+    const terms = [];
+    for (let i = 0; i < ho; i++) for (let j = 0; j < wo; j++) terms.push([dy[i][j], xbar(i * s + u, j * s + v)]);
+    const value = terms.reduce((acc, [a, b]) => acc + a * b, 0);
+    $(".ck-sum").textContent = `dw${ix(u, v)} = Σ dy${ix("i", "j")}·x̄${ix(at("i", u), at("j", v))} = `
+      + `${terms.map(([a, b]) => `${num(a)}·${num(b)}`).join(" + ")} = ${num(value)}`;
+    return `dw row ${u}, column ${v}`;
+  };
+  const drawB = (k) => {
+    const i = Math.floor(k / wo), j = k % wo, last = k === ho * wo - 1;
+    show("a", `dy (${ho}×${wo}): every output adds its dy to db`, dy.map((row) => row.map(num)),
+      (a, b) => (a === i && b === j ? "cur" : (a * wo + b < k ? "hit" : "dim")));
+    show("b", null, null);
+    show("c", null, null);
+    const parts = dy.flat().slice(0, k + 1);
+    const value = parts.reduce((acc, v) => acc + v, 0);
+    show("d", last ? "db" : "db so far", [[num(last ? model.get("db") : value)]], () => (last ? "cur" : ""));
+    $(".bp-key").textContent = "The bias is added to every output, so its gradient is the sum of all of dy.";
+    $(".ck-sum").textContent = `db = ${k ? `dy${ix(0, 0)} + … + dy${ix(i, j)}` : `dy${ix(0, 0)}`} = `
+      + `${parts.map(num).join(" + ")} = ${num(value)}`;
+    return `output row ${i}, column ${j}`;
+  };
+  const draw = () => {
+    const wrt = model.get("wrt"), n = count[wrt];
+    const k = Math.min(model.get("step"), n - 1);
+    for (const b of root.querySelectorAll(".bp-mode")) b.setAttribute("aria-pressed", String(b.dataset.wrt === wrt));
+    const label = { x: drawX, w: drawW, b: drawB }[wrt](k);
+    const slider = $(".ck-slider");
+    slider.max = String(n - 1);
+    slider.value = String(k);
+    slider.setAttribute("aria-valuetext", `${what[wrt].toLowerCase()} ${k + 1} of ${n}: ${label}`);
+    $(".bp-what").textContent = what[wrt];
+    $(".ck-pos").textContent = `${k + 1} of ${n}`;
+  };
+  const setStep = (v) => {
+    const n = count[model.get("wrt")];
+    model.set("step", ((v % n) + n) % n);
+    model.save_changes();
+  };
+  $(".ck-prev").addEventListener("click", () => setStep(model.get("step") - 1));
+  $(".ck-next").addEventListener("click", () => setStep(model.get("step") + 1));
+  $(".ck-slider").addEventListener("input", (e) => setStep(Number(e.target.value)));
+  for (const b of root.querySelectorAll(".bp-mode")) {
+    b.addEventListener("click", () => {
+      model.set("wrt", b.dataset.wrt);
+      model.set("step", 0);
+      model.save_changes();
+    });
+  }
+  model.on("change:step", draw);
+  model.on("change:wrt", draw);
   draw();
 }
 

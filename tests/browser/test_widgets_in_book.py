@@ -328,3 +328,146 @@ def test_channel_stepper_on_a_phone_light_and_dark(site_url, browser, scheme):
     w.screenshot(path=str(ARTIFACTS / f"phone-{scheme}__06_channels__channel_stepper.png"))
     rec.assert_clean()
     rec.context.close()
+
+
+# Chapter 7: the backprop stepper in 2-D. The chapter's example: x 5x5, w = 1..9, dy 3x3, stride 2, padding 1.
+X7 = [[1, 0, 2, 1, 0], [3, 1, 0, 2, 1], [0, 2, 1, 3, 0], [1, 0, 3, 1, 2], [2, 1, 0, 0, 1]]
+W7 = [[1, 2, 3], [4, 5, 6], [7, 8, 9]]
+DY7 = [[1, 0, -1], [2, 1, 0], [0, -1, 1]]
+CHAPTER_7 = "07_backward_2d"
+
+
+def _chapter7_gradients():
+    import numpy as np
+
+    import convkit as ck
+
+    x, w, dy = (np.array(a, float)[None, None] for a in (X7, W7, DY7))
+    dx, dw, db = ck.conv2d_backward(dy, x, w, stride=2, padding=1)
+    # how many outputs read each pixel: the number of terms in its dx
+    covers = ck.conv_transpose2d(np.ones_like(dy), np.ones_like(w), stride=2, padding=1)
+    return dx[0, 0], dw[0, 0], float(db[0]), covers[0, 0].astype(int)
+
+
+def _sum(w):
+    return w.locator(".ck-sum").inner_text().replace("\u00a0", " ")
+
+
+def _value(text):
+    return float(text.rsplit("= ", 1)[1])
+
+
+@pytest.fixture
+def stepper2d(site_url, recorder):
+    page = recorder.open(f"{site_url}/notebooks/{CHAPTER_7}.html")
+    page.wait_for_selector(".ck-stepper .bp-mode", timeout=15000)
+    yield page, page.locator(".ck-stepper").filter(has=page.locator(".bp-mode")).first
+    recorder.assert_clean()
+
+
+def test_backprop_stepper_2d_dx(stepper2d):
+    """Every pixel's dx, term by term, equals convkit's, with as many terms as windows cover the pixel."""
+    page, w = stepper2d
+    dx, _, _, covers = _chapter7_gradients()
+    assert w.locator(".bp-mode[data-wrt=x]").get_attribute("aria-pressed") == "true"
+    assert _sum(w) == "dx[0, 0] = w[1, 1]·dy[0, 0] = 5·1 = 5"
+    for k in range(25):
+        t, q = divmod(k, 5)
+        text = _sum(w)
+        assert text.startswith(f"dx[{t}, {q}] = "), text
+        assert _value(text) == dx[t, q], (t, q, text)
+        assert text.count("·dy[") == covers[t, q], (t, q, text)   # 1, 2 or 4 terms: the stride's checkerboard
+        assert w.locator("table.bp-d td.cur").inner_text() == f"{dx[t, q]:g}"   # convkit's value, sent by Python
+        w.locator(".ck-next").click()
+    assert _sum(w).startswith("dx[0, 0] = ")  # Next wraps around
+
+
+def test_backprop_stepper_2d_shows_the_dilation(stepper2d):
+    page, w = stepper2d
+    w.locator(".ck-slider").focus()
+    for _ in range(6):
+        page.keyboard.press("ArrowRight")
+    assert _sum(w) == "dx[1, 1] = w[2, 2]·dy[0, 0] + w[2, 0]·dy[0, 1] + w[0, 2]·dy[1, 0] + w[0, 0]·dy[1, 1] = " \
+                      "9·1 + 7·0 + 3·2 + 1·1 = 16"
+    assert "pixel 7 of 25: dx row 1, column 1" in w.locator(".ck-slider").get_attribute("aria-valuetext")
+    full = w.locator("table.bp-b")
+    assert full.locator("tr").count() == 9 and full.locator("tr").first.locator("td").count() == 9
+    # The window over dy dilated by 2: its four dy entries filled, the five zeros the stride inserted ringed.
+    assert full.locator("td.win").all_inner_texts() == ["1", "0", "2", "1"]
+    assert full.locator("td.bp-ins.bp-box").count() == 5
+    assert full.locator("td.bp-ins").count() == 16          # (5x5 dilated) - (3x3 entries)
+    assert w.locator("table.bp-c td.hit").all_inner_texts() == ["9", "7", "3", "1"]   # w rotated, over the entries
+    assert w.locator("table.bp-c td").all_inner_texts() == [str(v) for v in range(9, 0, -1)]
+    assert "Ringed in blue: the zeros that stride 2 inserts, 1 between neighbouring dy entries" in \
+        w.locator(".bp-key").inner_text()
+    assert w.locator("table.bp-a td.hit").count() == 4      # the outputs x[1, 1] feeds
+
+
+def test_backprop_stepper_2d_dw_and_db(stepper2d):
+    page, w = stepper2d
+    _, dw, db, _ = _chapter7_gradients()
+    w.locator(".bp-mode[data-wrt=w]").click()
+    assert w.locator(".bp-mode[data-wrt=w]").get_attribute("aria-pressed") == "true"
+    assert w.locator(".bp-mode[data-wrt=x]").get_attribute("aria-pressed") == "false"
+    assert w.locator(".ck-pos").inner_text() == "1 of 9"
+    for k in range(9):
+        u, v = divmod(k, 3)
+        text = _sum(w)
+        assert text.startswith(f"dw[{u}, {v}] = Σ dy[i, j]·x̄[2i + {u}, 2j + {v}] = "), text
+        assert _value(text) == dw[u, v], (u, v, text)
+        assert text.count("·") == 1 + 9        # nine products, one per output
+        assert w.locator("table.bp-d td.cur").inner_text() == f"{dw[u, v]:g}"
+        # the nine cells read, two apart: filled, or outlined on the padding
+        assert w.locator("table.bp-a td.hit").count() + w.locator("table.bp-a td.pad.bp-box").count() == 9
+        if k == 4:
+            assert text == "dw[1, 1] = Σ dy[i, j]·x̄[2i + 1, 2j + 1] = 1·1 + 0·2 + -1·0 + 2·0 + 1·1 + 0·0 + 0·2 " \
+                           "+ -1·0 + 1·1 = 3"
+            assert w.locator("table.bp-a td.hit").all_inner_texts() == ["1", "2", "0", "0", "1", "0", "2", "0", "1"]
+        w.locator(".ck-next").click()
+    # db: keyboard only. Tab from the dw button to db, Enter presses it; End on the slider sums everything.
+    w.locator(".bp-mode[data-wrt=w]").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.wrt") == "b"
+    page.keyboard.press("Enter")
+    assert w.locator(".bp-mode[data-wrt=b]").get_attribute("aria-pressed") == "true"
+    assert _sum(w) == "db = dy[0, 0] = 1 = 1"
+    w.locator(".ck-slider").focus()
+    page.keyboard.press("End")
+    assert _sum(w) == "db = dy[0, 0] + … + dy[2, 2] = 1 + 0 + -1 + 2 + 1 + 0 + 0 + -1 + 1 = 3"
+    assert _value(_sum(w)) == db and w.locator("table.bp-d td.cur").inner_text() == f"{db:g}"
+    assert not w.locator(".bp-fig-b").is_visible()          # nothing to dilate for db
+    # Space on the dx button goes back to the start of dx.
+    w.locator(".bp-mode[data-wrt=x]").focus()
+    page.keyboard.press("Space")
+    assert _sum(w) == "dx[0, 0] = w[1, 1]·dy[0, 0] = 5·1 = 5"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark", "dark-toggle"])
+def test_backprop_stepper_2d_on_a_phone(site_url, browser, scheme):
+    """At 390 px, in every colour scheme: the whole widget on screen, nothing sideways, the card's own colours."""
+    from conftest import ARTIFACTS, PHONE, PageRecorder
+
+    rec = PageRecorder(browser, **PHONE, scheme=scheme)
+    page = rec.open(f"{site_url}/notebooks/{CHAPTER_7}.html")
+    page.wait_for_selector(".ck-stepper .bp-mode", timeout=15000)
+    w = page.locator(".ck-stepper").filter(has=page.locator(".bp-mode")).first
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for mode in ("x", "w", "b"):
+        w.locator(f".bp-mode[data-wrt={mode}]").click()
+        w.locator(".ck-next").click()
+        w.scroll_into_view_if_needed()
+        box = w.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (mode, box)
+        for table in w.locator("table").all():
+            if table.is_visible():
+                t = table.bounding_box()
+                assert t["x"] >= 0 and t["x"] + t["width"] <= PHONE["width"], (mode, t)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        w.screenshot(path=str(ARTIFACTS / f"phone-{scheme}__{CHAPTER_7}__backprop2d_{mode}.png"))
+    # The card keeps its light colours in a dark page: dark text on white, the sum line too.
+    colours = w.evaluate("""el => [getComputedStyle(el).backgroundColor, getComputedStyle(el).color,
+                                  getComputedStyle(el.querySelector('.ck-sum')).color,
+                                  getComputedStyle(el.querySelector('figcaption')).color]""")
+    assert colours == ["rgb(255, 255, 255)", "rgb(27, 27, 27)", "rgb(27, 27, 27)", "rgb(27, 27, 27)"], colours
+    rec.assert_clean()
+    rec.context.close()

@@ -105,3 +105,24 @@ def test_channel_stepper_live_in_jupyterlab(live, recorder):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.locator("[data-live-test]").screenshot(path=str(ARTIFACTS / "live__06_channels.png"))
     _no_errors(nb, recorder)
+
+
+def test_backprop_stepper_2d_live_in_jupyterlab(live, recorder):
+    """Chapter 7's 2-D stepper from a running kernel: switch to dw, step, switch to db, back to dx."""
+    nbsp = "\u00a0"  # the page keeps index pairs such as [0, 0] on one line
+    nb, count = _run(live, "07_backward_2d", ".bp-mode", f"dx[0,{nbsp}0] = w[1,{nbsp}1]·dy[0,{nbsp}0] = 5·1 = 5")
+    page = nb.page
+    with nb.stage("dw, then Next"):
+        page.locator("[data-live-test] .bp-mode[data-wrt=w]").click()
+        page.wait_for_function(f"() => ({SUM})().startsWith('dw[0,{nbsp}0] = ')")
+        page.locator("[data-live-test] .ck-next").click()
+        page.wait_for_function(f"() => ({SUM})().startsWith('dw[0,{nbsp}1] = ')")
+        assert page.evaluate(SUM).endswith("= 5")  # dw[0, 1] of the chapter's example
+    with nb.stage("db, then back to dx"):
+        page.locator("[data-live-test] .bp-mode[data-wrt=b]").click()
+        page.wait_for_function(f"() => ({SUM})() === 'db = dy[0,{nbsp}0] = 1 = 1'")
+        page.locator("[data-live-test] .bp-mode[data-wrt=x]").click()
+        page.wait_for_function(f"() => ({SUM})().startsWith('dx[0,{nbsp}0] = ')")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.locator("[data-live-test]").screenshot(path=str(ARTIFACTS / "live__07_backward_2d.png"))
+    _no_errors(nb, recorder)
