@@ -13,8 +13,12 @@ per chapter (so that chapters can run in parallel):
 4. ``nbgrader generate_feedback <chapter>``, then ``nbgrader export`` (grades.csv);
 
 and ``nbgrader validate``, which a student runs before handing in, on the solved and the untouched
-notebooks of the guide's example chapter and of the last chapter. Scores are read from the course's
-gradebook with nbgrader's own Gradebook API. Notebooks run in the ``python3`` kernel of the environment running the tests (the venv: numpy, matplotlib, convkit).
+notebooks. Every chapter is generated, autograded and scored; the steps whose journey is the same for
+every chapter (validate, zip_collect, generate_feedback, export: each one more nbgrader start-up, or two
+more runs of the notebook) run on the guide's example chapter and on the last chapter, and the other
+chapters' hand-ins are put straight where zip_collect puts them. Scores are read from the course's
+gradebook with nbgrader's own Gradebook API. Notebooks run in the ``python3`` kernel of the environment
+running the tests (the venv: numpy, matplotlib, convkit).
 """
 from __future__ import annotations
 
@@ -90,9 +94,8 @@ def finish(process: subprocess.Popen) -> str:
     return out
 
 
-# `nbgrader validate` runs the whole notebook twice more per chapter; the journey it stands for is the same
-# for every chapter, so it runs on the guide's example chapter and on the last one.
-VALIDATED = {EXAMPLE, CHAPTERS[-1].stem}
+# The chapters that go through every step (see the module's docstring).
+WHOLE_JOURNEY = {EXAMPLE, CHAPTERS[-1].stem}
 
 
 def workflow(path: Path, course: Path) -> dict:
@@ -116,13 +119,10 @@ def workflow(path: Path, course: Path) -> dict:
 
     # What a student runs before handing in, on the solved and the untouched notebooks (the same command,
     # several notebooks at once). It uses no gradebook: it runs alongside the rest.
-    to_validate = {"solved": path, "untouched": release} if a in VALIDATED else {}
+    whole = a in WHOLE_JOURNEY
+    to_validate = {"solved": path, "untouched": release} if whole else {}
     validating = nbgrader("nbgrader validate", course, *map(str, to_validate.values())) if to_validate else None
 
-    archive = course / "downloaded" / a / "archive"
-    archive.mkdir(parents=True)
-    shutil.copy(path, archive / f"solved_{a}.ipynb")
-    shutil.copy(release, archive / f"untouched_{a}.ipynb")
     k = CHAPTERS.index(path) % 3  # exercise 1, 2, 3, 1, ... in chapter order: every point value is seen
     solution = exercises(nbformat.read(path, as_version=4))[k][0]
     partial = nbformat.read(release, as_version=4)
@@ -130,17 +130,29 @@ def workflow(path: Path, course: Path) -> dict:
                if c.metadata.get("nbgrader", {}).get("grade_id") == solution.metadata.nbgrader.grade_id]
     assert "raise NotImplementedError()" in stub.source and "BEGIN SOLUTION" not in stub.source
     stub.source = solution.source
-    nbformat.write(partial, archive / f"partial_{a}.ipynb")
-    timed("zip_collect", COLLECT.format(a=a))
+    hand_ins = {"solved": nbformat.read(path, as_version=4), "partial": partial,
+                "untouched": nbformat.read(release, as_version=4)}
+    if whole:  # as a course page's bulk download gives them, collected by zip_collect
+        archive = course / "downloaded" / a / "archive"
+        archive.mkdir(parents=True)
+        for student, nb in hand_ins.items():
+            nbformat.write(nb, archive / f"{student}_{a}.ipynb")
+        timed("zip_collect", COLLECT.format(a=a))
+    else:  # where zip_collect puts them
+        for student, nb in hand_ins.items():
+            (course / "submitted" / student / a).mkdir(parents=True)
+            nbformat.write(nb, course / "submitted" / student / a / path.name)
     for student in STUDENTS:
         assert (course / "submitted" / student / a / path.name).is_file()
 
     timed("autograde", AUTOGRADE.format(a=a))
-    timed("generate_feedback", FEEDBACK.format(a=a))
-    timed("export", EXPORT)
-    with open(course / "grades.csv", newline="") as f:
-        exported = {row["student_id"]: (float(row["score"]), float(row["max_score"])) for row in csv.DictReader(f)
-                    if row["assignment"] == a}
+    exported = {}
+    if whole:
+        timed("generate_feedback", FEEDBACK.format(a=a))
+        timed("export", EXPORT)
+        with open(course / "grades.csv", newline="") as f:
+            exported = {row["student_id"]: (float(row["score"]), float(row["max_score"]))
+                        for row in csv.DictReader(f) if row["assignment"] == a}
 
     reports = {}
     if validating is not None:
@@ -205,14 +217,14 @@ def test_chapter_workflow(path, courses):
     assert 0 < partial < top
     assert per_cell == {g: (p if g == graded_id else 0) for g, p in points.items()}, per_cell
 
+    if a not in WHOLE_JOURNEY:
+        return
     for student in STUDENTS:
         score = scores[student][0]
         assert course["exported"][student] == (score, top), "grades.csv disagrees with the gradebook"
         html = (course["dir"] / "feedback" / student / a / f"{a}.html").read_text(encoding="utf-8")
         assert f"Score: {score:.1f} / {top:.1f}" in html, f"{student}'s feedback lacks the score"
 
-    if a not in VALIDATED:
-        return
     n_graded = len(graded_cells(nb))
     solved = course["validate"]["solved"]
     assert "Success! Your notebook passes all the tests." in solved and "FAILED" not in solved, solved
