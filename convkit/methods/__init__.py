@@ -27,24 +27,28 @@ validated and share one float dtype, so methods hold no checks of their own;
 :class:`convkit.Conv2D` run the checks and the memory guard first.
 
 A new method is a module here with these four functions, its name in
-:data:`METHODS`, and in :data:`BY_SPEED` where it ranks.
+:data:`METHODS` (or :data:`SPECIALISED`), and in :data:`BY_SPEED` where it ranks
+(the memory guard suggests only methods from there).
 """
 from importlib import import_module
 
 from ..errors import ConvArgumentError
 
-#: The chapter that derives each method.
-METHODS = ("loops", "matrix", "im2col", "fast", "winograd")
+#: The methods that compute every geometry, in the order of the chapters that derive them.
+METHODS = ("loops", "matrix", "im2col", "fast")
+
+#: Methods for some geometries only (Chapter 10): ``winograd``, 3x3 kernels with stride 1.
+SPECIALISED = ("winograd",)
 
 #: Fastest first on large inputs: the order in which the memory guard suggests another method.
-BY_SPEED = ("winograd", "fast", "im2col", "matrix", "loops")
+BY_SPEED = ("fast", "im2col", "matrix", "loops")
 
 
 def get(method: str):
-    """The module implementing ``method`` (one of :data:`METHODS`)."""
-    if method not in METHODS:
+    """The module implementing ``method`` (one of :data:`METHODS` or :data:`SPECIALISED`)."""
+    if method not in METHODS + SPECIALISED:
         raise ConvArgumentError(
-            f"unknown method {method!r}; choose one of " + ", ".join(repr(m) for m in METHODS)
+            f"unknown method {method!r}; choose one of " + ", ".join(repr(m) for m in METHODS + SPECIALISED)
         )
     return import_module(f"{__name__}.{method}")
 
