@@ -171,13 +171,19 @@ def test_one_two_and_four_threads_give_the_same_answer(method, monkeypatch):
             np.testing.assert_allclose(many, one, rtol=0, atol=1e-13 * np.max(np.abs(one)))
 
 
-def test_workers_default_to_the_cores_this_process_may_use():
-    if fast.ThreadpoolController is None:
-        assert fast.WORKERS == 1
-    else:
-        assert fast.WORKERS == fast.cores()
-    try:
-        import os
-        assert fast.cores() == len(os.sched_getaffinity(0))
-    except AttributeError:
+def test_workers_default_to_the_cores_this_process_may_use(monkeypatch):
+    """Not a fixed two: the affinity mask's count (a container's or taskset's limit), read at import."""
+    import importlib
+    import os
+
+    if not hasattr(os, "sched_getaffinity"):
         pytest.skip("no os.sched_getaffinity on this platform")
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 2, 5})
+    assert fast.cores() == 3
+    try:
+        importlib.reload(fast)
+        assert fast.WORKERS == (3 if fast.ThreadpoolController is not None else 1)
+    finally:
+        monkeypatch.undo()
+        importlib.reload(fast)
+    assert fast.WORKERS == (len(os.sched_getaffinity(0)) if fast.ThreadpoolController is not None else 1)

@@ -159,6 +159,19 @@ def _image_blocks(n, per_image):
     return [(n0, min(n, n0 + m)) for n0 in range(0, n, m)]
 
 
+def _correlate_block(x, u, ph, pw, ho, wo, out):
+    """out (m, K, Hout, Wout) of a block x (m, C, H, W); its V and M die on return."""
+    v = transform_input(x, ph, pw, ho, wo)
+    m = _gemms(u, v, np.empty((16, u.shape[1], v.shape[2]), x.dtype))
+    transform_output(m, x.shape[0], ho, wo, out)
+
+
+def _blocks_per_part(n, macs, per_image):
+    """For each thread, its blocks of images [n0, n1)."""
+    return [[(p.start + a, p.start + b) for a, b in _image_blocks(p.stop - p.start, per_image)]
+            for p in fast.split_batch(n, macs)]
+
+
 def correlate(x, u, ph, pw, ho, wo):
     """Stride-1 correlation with 3x3 filters already transformed: x (N, C, H, W), u (16, K, C) -> (N, K, Hout, Wout).
 
@@ -169,16 +182,12 @@ def correlate(x, u, ph, pw, ho, wo):
     k = u.shape[1]
     th, tw = _tiles(ho, wo)
     out = np.empty((n, k, ho, wo), x.dtype)
+    parts = _blocks_per_part(n, 16 * n * k * c * th * tw, 16 * c * th * tw * x.itemsize)
 
     def run(i):
-        for n0, n1 in blocks[i]:
-            v = transform_input(x[n0:n1], ph, pw, ho, wo)
-            m = _gemms(u, v, np.empty((16, k, v.shape[2]), x.dtype))
-            transform_output(m, n1 - n0, ho, wo, out[n0:n1])
+        for n0, n1 in parts[i]:
+            _correlate_block(x[n0:n1], u, ph, pw, ho, wo, out[n0:n1])
 
-    parts = fast.split_batch(n, n * k * c * 16 * th * tw)
-    blocks = [[(p.start + a, p.start + b) for a, b in _image_blocks(p.stop - p.start, 16 * c * th * tw * x.itemsize)]
-              for p in parts]
     fast.parallel(run, parts)
     return out
 
@@ -215,22 +224,26 @@ def _output_tiles_adjoint(dout, th, tw):
     return dm.reshape(16, k, n * th * tw)
 
 
+def _dw_block(x, dout, g, th, tw):
+    """dU (16, K, C) of a block of images; its V and dM die on return."""
+    v = transform_input(x, g.ph, g.pw, g.ho, g.wo)
+    dm = _output_tiles_adjoint(dout, th, tw)
+    return _gemms(dm, v.transpose(0, 2, 1), np.empty((16, g.k, g.c), x.dtype))
+
+
 def backward(dout, cache, ws=None):
     """dx by Winograd (a correlation of dout with the rotated kernel), dw by Winograd's adjoint, db summed."""
     x, w, g = cache
     th, tw = _tiles(g.ho, g.wo)
     # dw: dU[ab] = sum over the tiles of dM[ab] @ V[ab]^T, then dw = G^T dU G.
+    parts = _blocks_per_part(g.n, 16 * g.n * g.k * g.c * th * tw, 16 * max(g.c, g.k) * th * tw * x.itemsize)
+
     def run(i):
         du = np.zeros((16, g.k, g.c), x.dtype)
-        part = np.empty((16, g.k, g.c), x.dtype)
-        for n0, n1 in blocks[i]:
-            v = transform_input(x[n0:n1], g.ph, g.pw, g.ho, g.wo)
-            du += _gemms(_output_tiles_adjoint(dout[n0:n1], th, tw), v.transpose(0, 2, 1), part)
+        for n0, n1 in parts[i]:
+            du += _dw_block(x[n0:n1], dout[n0:n1], g, th, tw)
         return du
 
-    parts = fast.split_batch(g.n, g.n * g.k * g.c * 16 * th * tw)
-    blocks = [[(p.start + a, p.start + b) for a, b in
-               _image_blocks(p.stop - p.start, 16 * max(g.c, g.k) * th * tw * x.itemsize)] for p in parts]
     du = sum(fast.parallel(run, parts)).reshape(4, 4, g.k, g.c)
     G = _G.astype(x.dtype)
     dw = np.einsum("ai,abkc,bj->kcij", G, du, G, optimize=True)
@@ -245,28 +258,35 @@ def backward(dout, cache, ws=None):
 
 
 def _correlate_bytes(n, c, k, ho, wo, item):
-    """Peak of :func:`correlate`: padded input, V, then M beside V, then the output and A^T's temporaries."""
+    """Peak bytes of :func:`correlate` and the filters' transform beyond its input: U (and as much
+    again inside einsum), the output, and in each thread at once its largest block's padded input,
+    B^T's four row sums and V, then V, M and A^T's temporaries."""
     th, tw = _tiles(ho, wo)
-    p = n * th * tw
-    xp = n * c * (2 * th + 2) * (2 * tw + 2) * item
-    v, m = 16 * c * p * item, 16 * k * p * item
-    t = 2 * xp  # four B^T rows, each half the padded input
-    out = n * k * ho * wo * item
-    at = (8 + 2 + 1) * k * p * item  # z, y, tmp of transform_output
-    return max(xp + v + t, v + m, m + out + at)
+    total = 2 * 16 * k * c + n * k * ho * wo
+    for blocks in _blocks_per_part(n, 16 * n * k * c * th * tw, 16 * c * th * tw * item):
+        m = blocks[0][1] - blocks[0][0]
+        xp, t = m * c * (2 * th + 2) * (2 * tw + 2), 4 * m * c * th * (2 * tw + 2)
+        v, mm, at = 16 * c * m * th * tw, 16 * k * m * th * tw, 11 * k * m * th * tw
+        total += max(xp + t + v, v + mm + at)
+    return total * item
 
 
 def bytes_needed(g, dtype, backward=False):
-    """Peak bytes, from the shapes: V is ~4x the input, M ~4x the output (16 numbers per 2x2 tile)."""
+    """Peak bytes, from the shapes: V is ~4x a block's input, M ~4x its output (16 numbers per 2x2 tile)."""
     item = np.dtype(dtype).itemsize
     if not backward:
         return _correlate_bytes(g.n, g.c, g.k, g.ho, g.wo, item)
     th, tw = _tiles(g.ho, g.wo)
-    p = g.n * th * tw
-    v = 16 * g.c * p * item
-    dy = g.n * g.k * 4 * p * item
-    dm = 16 * g.k * p * item
-    dw_phase = v + max(_correlate_bytes(g.n, g.c, g.k, g.ho, g.wo, item) - 0, dy + dm + 8 * g.k * p * item + dm)
+    # dw: per thread, a block's padded input, B^T's rows and V; then V and the adjoint's dY, E and dM.
+    dw_phase = 0
+    for blocks in _blocks_per_part(g.n, 16 * g.n * g.k * g.c * th * tw, 16 * max(g.c, g.k) * th * tw * item):
+        m = blocks[0][1] - blocks[0][0]
+        xp, t = m * g.c * (2 * th + 2) * (2 * tw + 2), 4 * m * g.c * th * (2 * tw + 2)
+        v = 16 * g.c * m * th * tw
+        dw_phase += max(xp + t + v, v + 28 * g.k * m * th * tw)
+    # dx: the correlation of dout (K channels in, C out), and the crop's copy when P > 2.
     qh, qw = max(2 - g.ph, 0), max(2 - g.pw, 0)
-    dx_phase = _correlate_bytes(g.n, g.k, g.c, g.ho + 2 * qh - 2, g.wo + 2 * qw - 2, item) + g.n * g.c * g.h * g.w * item
-    return max(dw_phase, dx_phase)
+    fh, fw = g.ho + 2 * qh - 2, g.wo + 2 * qw - 2
+    crop = g.n * g.c * g.h * g.w * item if (g.ph > 2 or g.pw > 2) else 0
+    dx_phase = _correlate_bytes(g.n, g.k, g.c, fh, fw, item) + crop
+    return max(dw_phase * item, dx_phase)
