@@ -57,7 +57,13 @@ BLOCK_BYTES = 2**21
 #: 1.5x of the direct methods' error (the benchmark prints the ratio).
 RTOL = {np.dtype(np.float32): 32 * float(np.finfo(np.float32).eps), np.dtype(np.float64): 32 * float(np.finfo(np.float64).eps)}
 
-_G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
+#: The transform matrices of F(2, 3) (Lavin and Gray 2016), as in the module docstring: the 2-D
+#: form nests them, Y = AT @ ((G @ w @ G.T) * (BT @ d @ BT.T)) @ AT.T. The code below applies
+#: them as the additions they stand for.
+BT = np.array([[1.0, 0.0, -1.0, 0.0], [0.0, 1.0, 1.0, 0.0], [0.0, -1.0, 1.0, 0.0], [0.0, 1.0, 0.0, -1.0]])
+G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
+AT = np.array([[1.0, 1.0, 1.0, 0.0], [0.0, 1.0, -1.0, -1.0]])
+_G = G
 
 
 def check_geometry(g):
