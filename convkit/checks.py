@@ -1001,7 +1001,7 @@ def _winograd_count():
 
 
 class _Traced:
-    """A number that remembers whether it came from the data d, the filter g or both, and counts d x g products."""
+    """A number that remembers whether it came from the data d, the kernel w or both, and counts d x w products."""
 
     def __init__(self, value, deps, counter):
         self.value, self.deps, self.counter = value, frozenset(deps), counter
@@ -1049,10 +1049,10 @@ class _Traced:
 
 
 def check_winograd_f23(fn):
-    """``fn(d, g)``: F(2, 3), the two outputs of a 3-tap correlation over 4 inputs, with 4 multiplications.
+    """``fn(d, w)``: F(2, 3), the two outputs of a 3-tap correlation over 4 inputs, with 4 multiplications.
 
     The outputs are checked against direct correlation; then ``fn`` runs on numbers that count
-    every product of a data term with a filter term (adding, subtracting and halving are free).
+    every product of a data term with a kernel term (adding, subtracting and halving are free).
     """
 
     def body():
@@ -1060,16 +1060,16 @@ def check_winograd_f23(fn):
         cases = [(np.array([1.0, 2.0, 3.0, 4.0]), np.array([2.0, 1.0, 3.0]))] + \
                 [(rng.standard_normal(4), rng.standard_normal(3)) for _ in range(3)]
         for d, g in cases:
-            case = f"d={_show(d)}, g={_show(g)}"
+            case = f"d={_show(d)}, w={_show(g)}"
             want = np.array([d[0] * g[0] + d[1] * g[1] + d[2] * g[2], d[1] * g[0] + d[2] * g[1] + d[3] * g[2]])
             m1, m4 = (d[0] - d[2]) * g[0], (d[1] - d[3]) * g[2]
             m2, m3 = (d[1] + d[2]) * (g[0] + g[1] + g[2]), (d[2] - d[1]) * (g[0] - g[1] + g[2])
             got = _call(fn, case, d.copy(), g.copy())
             _compare(got, want, case, [
-                (np.array([m1 + m2 + m3, m2 - m3 - m4]), "m2 and m3 each carry a factor 1/2: (g0 + g1 + g2)/2 and "
-                                                        "(g0 - g1 + g2)/2"),
+                (np.array([m1 + m2 + m3, m2 - m3 - m4]), "m2 and m3 each carry a factor 1/2: (w0 + w1 + w2)/2 and "
+                                                        "(w0 - w1 + w2)/2"),
                 (np.array([d[0] * g[2] + d[1] * g[1] + d[2] * g[0], d[1] * g[2] + d[2] * g[1] + d[3] * g[0]]),
-                 "that is a convolution (g flipped): a layer correlates, y0 = d0 g0 + d1 g1 + d2 g2"),
+                 "that is a convolution (w flipped): a layer correlates, y0 = d0 w0 + d1 w1 + d2 w2"),
                 (want[::-1], "the two outputs are swapped: y0 comes from d0..d2, y1 from d1..d3")])
         counter = [0]
         d, g = cases[0]
@@ -1080,20 +1080,20 @@ def check_winograd_f23(fn):
             values = [float(v.value if isinstance(v, _Traced) else v) for v in out]
         except Exception:  # noqa: BLE001  (numbers that count cannot go everywhere floats go)
             raise _NotYet("the outputs are right, but your function could not run on numbers that count "
-                          "multiplications: write it with d[0], d[1], ..., g[0], ... and + - * / only") from None
+                          "multiplications: write it with d[0], d[1], ..., w[0], ... and + - * / only") from None
         if not np.allclose(values, [13.0, 19.0]):
             raise _NotYet("the outputs are right on floats but not on numbers that count: use + - * / only")
         if counter[0] > 4:
-            raise _NotYet(f"right outputs, but {counter[0]} multiplications of a data term by a filter term; "
-                          f"F(2, 3) needs only 4: m1 = (d0 - d2) g0, m2 = (d1 + d2)(g0 + g1 + g2)/2, "
-                          f"m3 = (d2 - d1)(g0 - g1 + g2)/2, m4 = (d1 - d3) g2")
+            raise _NotYet(f"right outputs, but {counter[0]} multiplications of a data term by a kernel term; "
+                          f"F(2, 3) needs only 4: m1 = (d0 - d2) w0, m2 = (d1 + d2)(w0 + w1 + w2)/2, "
+                          f"m3 = (d2 - d1)(w0 - w1 + w2)/2, m4 = (d1 - d3) w2")
         return len(cases) + 1
 
     return _run("Winograd F(2, 3): right outputs, at most 4 multiplications", body)
 
 
 def check_winograd_corr2d(fn):
-    """``fn(x, g)``: the valid correlation of one channel x (H, W) with a 3x3 g, H - 2 and W - 2 even,
+    """``fn(x, w)``: the valid correlation of one channel x (H, W) with a 3x3 kernel w, H - 2 and W - 2 even,
     by 2x2 tiles and the nested transforms. Checked against :func:`convkit.corr2d`."""
 
     def body():
@@ -1103,13 +1103,13 @@ def check_winograd_corr2d(fn):
         g0 = np.array([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]])
         cases = [(x0, g0)] + [(rng.standard_normal(s), rng.standard_normal((3, 3))) for s in shapes[1:]]
         for x, g in cases:
-            case = f"x.shape={x.shape}, g.shape=(3, 3)"
+            case = f"x.shape={x.shape}, w.shape=(3, 3)"
             want = corr2d(x, g)
             got = _call(fn, case, x.copy(), g.copy())
             _compare(got, want, case, [
-                (corr2d(x, g[::-1, ::-1]), "that is a convolution (g flipped); the layer correlates"),
+                (corr2d(x, g[::-1, ::-1]), "that is a convolution (w flipped); the layer correlates"),
                 (want.T if want.shape[0] == want.shape[1] else None, "rows and columns are swapped"),
-                (corr2d(x, g.T), "g is transposed: U = G g G^T, with g as it is")])
+                (corr2d(x, g.T), "w is transposed: U = G w G^T, with w as it is")])
         return len(cases)
 
     return _run("Winograd F(2x2, 3x3) on a whole image, tile by tile", body)

@@ -583,7 +583,7 @@ def test_winograd_f23_check():
     no_half = c.check_winograd_f23(lambda d, g: _f23(d, g, half=False))
     assert not no_half and "factor 1/2" in str(no_half)
     flipped = c.check_winograd_f23(lambda d, g: _f23(d, g[::-1]))
-    assert not flipped and "convolution (g flipped)" in str(flipped)
+    assert not flipped and "convolution (w flipped)" in str(flipped)
 
     def stub(d, g):
         raise NotImplementedError
@@ -604,8 +604,8 @@ def _wino2d(x, g):
 def test_winograd_corr2d_check():
     from convkit import checks as c
     assert c.check_winograd_corr2d(_wino2d)
-    assert "g flipped" in str(c.check_winograd_corr2d(lambda x, g: _wino2d(x, g[::-1, ::-1])))
-    assert "g is transposed" in str(c.check_winograd_corr2d(lambda x, g: _wino2d(x, g.T)))
+    assert "w flipped" in str(c.check_winograd_corr2d(lambda x, g: _wino2d(x, g[::-1, ::-1])))
+    assert "w is transposed" in str(c.check_winograd_corr2d(lambda x, g: _wino2d(x, g.T)))
     assert str(c.check_winograd_corr2d(lambda x, g: _wino2d(x, g)[:1])).startswith("not yet")
     boom = c.check_winograd_corr2d(lambda x, g: x[10, 10])
     assert str(boom).startswith("not yet") and "IndexError" in str(boom)
