@@ -35,8 +35,10 @@ book: $(STAMP) $(ASSETS)
 ## The solutions-free edition, into book/_build_nosolutions/_build/html: no solution on its pages, in its
 ## search index or downloads (student versions), no launch buttons (book/_ext/edition.py).
 ## It reuses the notebooks the full build has just executed.
+NOSOLUTIONS := BOOK_EDITION=nosolutions .venv/bin/jupyter-book build book --all -W -n --keep-going \
+               --path-output book/_build_nosolutions
 book-nosolutions: book
-	BOOK_EDITION=nosolutions .venv/bin/jupyter-book build book --all -W -n --keep-going --path-output book/_build_nosolutions
+	$(NOSOLUTIONS)
 
 ## One PDF of the book, book/_build/pdf/book.pdf: Chromium prints the built pages (book/make_pdf.py).
 pdf: book $(CHROMIUM) $(PDFUNITE)
@@ -48,7 +50,11 @@ student: $(STAMP)
 
 ## Unit tests, the notebooks (nbval, stored outputs), the built pages in Chromium, the nbgrader workflow,
 ## the solutions-free edition's files and the PDF.
-test: book book-nosolutions pdf $(CHROMIUM)
+## The edition and the PDF are built side by side (both only read the full build), then pytest runs.
+test: book $(CHROMIUM) $(PDFUNITE)
+	$(NOSOLUTIONS) > book/_build/nosolutions.log 2>&1 & edition=$$!; \
+	  $(PY) book/make_pdf.py; pdf=$$?; \
+	  wait $$edition || { tail -n 50 book/_build/nosolutions.log; exit 1; }; exit $$pdf
 	$(PY) -m pytest -n 2 --dist loadfile --durations=20
 
 ## Only the convkit unit tests (fast).

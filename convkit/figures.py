@@ -150,7 +150,7 @@ def draw_grid(ax, values, *, title=None, highlight=None, pad=(0, 0), fmt="{:g}",
     return ax
 
 
-def window_figure(x, k, i, j, stride=1, padding=0, out=None):
+def window_figure(x, w, i, j, stride=1, padding=0, out=None):
     """Input (window at output (i, j) highlighted), kernel and output (cell (i, j) highlighted).
 
     The title spells out the dot product that produces the output. The three grids
@@ -160,7 +160,8 @@ def window_figure(x, k, i, j, stride=1, padding=0, out=None):
     Parameters
     ----------
     x : array_like, shape (H, W)
-    k : array_like, shape (FH, FW)
+    w : array_like, shape (FH, FW)
+        The kernel's weights.
     i, j : int
         Output position.
     stride, padding : int or (int, int)
@@ -169,19 +170,19 @@ def window_figure(x, k, i, j, stride=1, padding=0, out=None):
     """
     from .conv2d import conv2d
 
-    x, k = np.asarray(x), np.asarray(k)
-    g = conv_geometry((1, 1, *x.shape), (1, 1, *k.shape), stride, padding)
+    x, w = np.asarray(x), np.asarray(w)
+    g = conv_geometry((1, 1, *x.shape), (1, 1, *w.shape), stride, padding)
     xp = np.pad(x, ((g.ph, g.ph), (g.pw, g.pw)))
     if out is None:
-        out = conv2d(x[None, None], k[None, None], None, stride, padding, method="loops")[0, 0]
+        out = conv2d(x[None, None], w[None, None], None, stride, padding, method="loops")[0, 0]
     out = np.asarray(out)
     r, c = i * g.sh, j * g.sw
     window = xp[r : r + g.fh, c : c + g.fw]
-    terms = " + ".join(f"{_text(a, '{:g}')}·{_text(b, '{:g}')}" for a, b in zip(window.ravel(), k.ravel()))
+    terms = " + ".join(f"{_text(a, '{:g}')}·{_text(b, '{:g}')}" for a, b in zip(window.ravel(), w.ravel()))
     # No-break spaces tie each operator to the term after it: lines break before "+" and "=".
     equation = f"output[{i},\u00a0{j}] =\u00a0{terms} =\u00a0{_text(out[i, j], '{:g}')}".replace(" + ", " +\u00a0")
 
-    (hp, wp), (fh, fw), (ho, wo) = xp.shape, k.shape, out.shape
+    (hp, wp), (fh, fw), (ho, wo) = xp.shape, w.shape, out.shape
     one_row = wp + 1 + fw + 1 + wo
     cell = min(0.38, _ROOM_IN / one_row)
     if cell >= 0.3:  # input, kernel, output in a row
@@ -198,7 +199,7 @@ def window_figure(x, k, i, j, stride=1, padding=0, out=None):
     fig, ax = _sheet(width * cell, (top + grid_h) * cell, cell)
     _caption(ax, lines, width / 2, 0, cell)
     grids = [(xp, "input" + (" (padded)" if g.ph or g.pw else ""), dict(pad=(g.ph, g.pw), highlight=(r, c, fh, fw))),
-             (k, "kernel", dict(colour=SKY, highlight=(0, 0, fh, fw))),
+             (w, "kernel", dict(colour=SKY, highlight=(0, 0, fh, fw))),
              (out, "output", dict(colour=ORANGE, highlight=(i, j, 1, 1)))]
     for (values, title, kw), (gx, gy) in zip(grids, spots):
         draw_grid(ax, values, title=title, origin=(gx, top + gy), limits=False, **kw)

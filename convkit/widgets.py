@@ -59,7 +59,8 @@ class WindowStepper(_Stepper):
     Parameters
     ----------
     x : array_like, shape (H, W)
-    k : array_like, shape (FH, FW)
+    w : array_like, shape (FH, FW)
+        The kernel's weights (the page's model keeps them in its ``k`` trait).
     stride, padding : int
     step : int
         The window shown first, in reading order.
@@ -74,9 +75,9 @@ class WindowStepper(_Stepper):
     #: convkit's output for the starting geometry (the page recomputes it on every change).
     out = traitlets.List().tag(sync=True)
 
-    def __init__(self, x, k, stride=1, padding=0, step=0):
-        x_list, k_list = _grid(x, "x"), _grid(k, "k")
-        out = conv2d(np.asarray(x)[None, None], np.asarray(k)[None, None], None, stride, padding, "loops")[0, 0]
+    def __init__(self, x, w, stride=1, padding=0, step=0):
+        x_list, k_list = _grid(x, "x"), _grid(w, "w")
+        out = conv2d(np.asarray(x)[None, None], np.asarray(w)[None, None], None, stride, padding, "loops")[0, 0]
         super().__init__(kind="windows", x=x_list, k=k_list, kernel_h=len(k_list), kernel_w=len(k_list[0]), stride=stride,
                          padding=padding, step=step, out=out.tolist())
 
@@ -91,7 +92,7 @@ class MatrixExplorer(_Stepper):
     Parameters
     ----------
     x : array_like, shape (H, W)
-    k : array_like, shape (FH, FW)
+    w : array_like, shape (FH, FW)
     stride, padding : int
     """
 
@@ -99,10 +100,10 @@ class MatrixExplorer(_Stepper):
     m = traitlets.List().tag(sync=True)
     out = traitlets.List().tag(sync=True)
 
-    def __init__(self, x, k, stride=1, padding=0, step=0):
-        x_list, _ = _grid(x, "x"), _grid(k, "k")
-        m = conv_matrix(k, np.shape(x), stride, padding)
-        out = conv2d(np.asarray(x)[None, None], np.asarray(k)[None, None], None, stride, padding, "loops")[0, 0]
+    def __init__(self, x, w, stride=1, padding=0, step=0):
+        x_list, _ = _grid(x, "x"), _grid(w, "w")
+        m = conv_matrix(w, np.shape(x), stride, padding)
+        out = conv2d(np.asarray(x)[None, None], np.asarray(w)[None, None], None, stride, padding, "loops")[0, 0]
         super().__init__(kind="matrix", x=x_list, m=_numbers(m), out=_numbers(out), step=step)
 
     def __repr__(self):
