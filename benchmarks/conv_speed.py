@@ -1,10 +1,19 @@
 """Median forward and forward+backward times of every convkit method, the GEMM floor and PyTorch.
 
-Run: ``python benchmarks/conv_speed.py [--repeats 15] [--quick]``
+Run: ``python benchmarks/conv_speed.py [--repeats 15] [--quick] [--json FILE]``
+
+It prints the machine (CPU model, AVX-512 or not, BLAS kernel and threads,
+convkit's threads), a table per shape and dtype, Winograd's accuracy against
+the direct methods, and each target of issue 16 that applies to this CPU with
+its measured ratio and "met" or "missed". ``--json FILE`` also writes the table
+as a list of records ``{"shape": [N, C, H, W, K, F], "dtype", "contestant",
+"forward_ms", "forward_backward_ms"}``.
 
 * "floor" is the three bare matrix products that any im2col method feeds to BLAS
   (forward ``W_row @ cols``; backward ``dout @ cols.T`` and ``W_row.T @ dout``)
   on ready-made operands: no im2col, col2im, transposes or allocation.
+* "winograd" is F(2x2, 3x3) (:mod:`convkit.methods.winograd`): 4/9 of the
+  floor's multiply-adds, plus transforms.
 * Methods run as a layer does: forward keeps its cache, backward uses it; the
   fast path keeps its buffers between calls (its workspace), as Conv2D does.
 * PyTorch (if installed) runs ``torch.nn.functional.conv2d`` and autograd on the
@@ -20,6 +29,7 @@ Run: ``python benchmarks/conv_speed.py [--repeats 15] [--quick]``
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import time
 
@@ -35,6 +45,20 @@ SHAPES = [  # (N, C, H, W, K, F), padding 1, stride 1
     (8, 64, 56, 56, 64, 3),
 ]
 QUICK_SHAPES = [(4, 3, 16, 16, 8, 3)]
+BIG, SMALL = SHAPES[1], SHAPES[0]
+FLOOR = "floor (3 GEMMs)"
+F32, F64 = "float32", "float64"
+# Issue 16's targets: (CPU kind, shape, dtype, pass, limit, against). "convkit" is the faster of
+# the fast path and Winograd in that column; "fwd" the forward, "fwd+bwd" forward and backward.
+TARGETS = [
+    ("AVX-512", BIG, F32, "fwd+bwd", 1.5, "PyTorch"), ("AVX-512", BIG, F32, "fwd", 1.3, "PyTorch"),
+    ("AVX-512", SMALL, F32, "fwd+bwd", 2.0, "PyTorch"), ("AVX-512", SMALL, F32, "fwd", 2.0, "PyTorch"),
+    ("AVX-512", BIG, F64, "fwd+bwd", 0.5, "PyTorch"), ("AVX-512", SMALL, F64, "fwd+bwd", 0.5, "PyTorch"),
+    ("no AVX-512", BIG, F32, "fwd", 0.8, "PyTorch"), ("no AVX-512", BIG, F32, "fwd+bwd", 0.8, "PyTorch"),
+    ("no AVX-512", SMALL, F32, "fwd", 1.3, "PyTorch"), ("no AVX-512", SMALL, F32, "fwd+bwd", 1.3, "PyTorch"),
+    ("no AVX-512", BIG, F64, "fwd+bwd", 0.4, "PyTorch"), ("no AVX-512", SMALL, F64, "fwd+bwd", 0.4, "PyTorch"),
+    ("every CPU", BIG, F32, "fwd", 0.75, FLOOR),
+]
 # Methods that would take minutes or gigabytes at these shapes, and why.
 SLOW = {"loops": "Python loops: ~300 ns per multiply-add", "matrix": "dense W* has (K*Ho*Wo) x (C*H*W) entries"}
 
@@ -61,11 +85,11 @@ def contestants(shape, dtype, with_torch):
     cols = rng.standard_normal((cff, cols_n)).astype(dtype)
     dy = rng.standard_normal((k, cols_n)).astype(dtype)
     y, dw, dcols = np.empty((k, cols_n), dtype), np.empty((k, cff), dtype), np.empty((cff, cols_n), dtype)
-    out["floor (3 GEMMs)"] = (
+    out[FLOOR] = (
         lambda: np.matmul(w_row, cols, out=y),
         lambda: (np.matmul(w_row, cols, out=y), np.matmul(dy, cols.T, out=dw), np.matmul(w_row.T, dy, out=dcols)),
     )
-    for name in methods.METHODS:
+    for name in methods.METHODS + methods.SPECIALISED:
         if name in SLOW and shape not in QUICK_SHAPES:
             continue
         impl, ws = methods.get(name), {}
@@ -122,11 +146,68 @@ def measure(cands, repeats, rounds=3):
     return {name: tuple(statistics.median(t) * 1e3 for t in ts) for name, ts in times.items()}
 
 
+def cpu():
+    """(model name, has AVX-512) from /proc/cpuinfo; ("unknown", None) where it cannot be read."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            text = f.read()
+    except OSError:
+        import platform
+        return platform.processor() or "unknown", None
+    model = next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("model name")),
+                 "unknown")
+    flags = next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), [])
+    return model, "avx512f" in flags
+
+
+def winograd_accuracy(shape, seeds=3):
+    """float32 error of Winograd and of the fast path against float64, and their ratio (forward, dx, dw).
+
+    Error = RMS(result - exact) / RMS(exact), exact = float64 im2col on the same float64 inputs.
+    """
+    n, c, h, w, k, f = shape
+    errs = {"winograd": [], "fast": []}
+    for seed in range(seeds):
+        rng = np.random.default_rng(100 + seed)
+        x, wt, b = rng.standard_normal((n, c, h, w)), rng.standard_normal((k, c, f, f)), rng.standard_normal(k)
+        g = conv_geometry(x.shape, wt.shape, 1, 1)
+        dout = rng.standard_normal(g.out_shape)
+        exact = [methods.get("im2col").forward(x, wt, b, g)[0], *methods.get("im2col").backward(
+            dout, methods.get("im2col").cache_for(x, wt, g))[:2]]
+        x32, w32, b32, d32 = (a.astype(np.float32) for a in (x, wt, b, dout))
+        for name in errs:
+            impl = methods.get(name)
+            got = [impl.forward(x32, w32, b32, g)[0], *impl.backward(d32, impl.cache_for(x32, w32, g))[:2]]
+            errs[name].append([np.sqrt(np.mean((a - e) ** 2) / np.mean(e**2)) for a, e in zip(got, exact)])
+    wino, direct = np.mean(errs["winograd"], axis=0), np.mean(errs["fast"], axis=0)
+    return wino, direct
+
+
+def check_targets(results, kind):
+    """Lines "target ... measured ... met/missed" for the targets that apply to this CPU kind."""
+    lines = []
+    for cpu_kind, shape, dtype, which, limit, against in TARGETS:
+        if cpu_kind not in (kind, "every CPU") or (shape, dtype) not in results:
+            continue
+        res = results[(shape, dtype)]
+        if against not in res:
+            lines.append(f"  {cpu_kind:<10} {shape} {dtype} {which:<7} <= {limit}x {against}: not measured "
+                         f"({against} is not installed)")
+            continue
+        slot = 0 if which == "fwd" else 1
+        best = min(("fast", "winograd"), key=lambda m: res[m][slot])
+        ratio = res[best][slot] / res[against][slot]
+        lines.append(f"  {cpu_kind:<10} {shape} {dtype} {which:<7} <= {limit:<4}x {against:<15}: "
+                     f"{ratio:5.2f}x ({best}) {'met' if ratio <= limit else 'MISSED'}")
+    return lines
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeats", type=int, default=15)
     ap.add_argument("--quick", action="store_true", help="one small shape, all methods (a smoke run)")
     ap.add_argument("--no-torch", action="store_true")
+    ap.add_argument("--json", metavar="FILE", help="also write the table to FILE as JSON records")
     args = ap.parse_args()
     with_torch = not args.no_torch
     if with_torch:
@@ -136,28 +217,52 @@ def main():
             with_torch = False
     blas = [(i["internal_api"], i.get("architecture"), i["num_threads"]) for i in threadpool_info()
             if i["user_api"] == "blas"]
-    print(f"numpy {np.__version__}; BLAS {blas}; fast path's im2col/col2im: {fast.kernels()}")
+    model, avx512 = cpu()
+    kind = "AVX-512" if avx512 else "no AVX-512"
+    print(f"CPU: {model}; AVX-512: {'yes' if avx512 else 'no' if avx512 is False else 'unknown'}; "
+          f"cores this process may use: {fast.cores()}")
+    print(f"numpy {np.__version__}; BLAS (internal api, kernel, threads): {blas}")
+    print(f"convkit: {fast.WORKERS} threads over the batch; fast path's im2col/col2im: {fast.kernels()}")
     if with_torch:
         torch.set_num_threads(blas[0][2] if blas else 2)
         print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     else:
         print("PyTorch not installed: its column is left out")
+    results, records = {}, []
     for shape in QUICK_SHAPES if args.quick else SHAPES:
         for dtype in (np.float32, np.float64):
             cands, (cols_bytes, x_bytes) = contestants(shape, dtype, with_torch)
             res = measure(cands, args.repeats)
-            fl = res["floor (3 GEMMs)"][1]
-            pt = res.get("PyTorch", (None, None))[1]
+            results[(shape, np.dtype(dtype).name)] = res
+            fl = res[FLOOR]
+            pt = res.get("PyTorch")
             print(f"\n(N, C, H, W, K, F) = {shape}, padding 1, {np.dtype(dtype).name}: "
                   f"column matrix {cols_bytes / 2**20:.1f} MiB = {cols_bytes / x_bytes:.1f}x the input")
-            print(f"| {'method':<19} | {'forward ms':>10} | {'fwd+bwd ms':>10} | {'x floor':>7} | {'x PyTorch':>9} |")
-            print(f"|{'-' * 21}|{'-' * 12}:|{'-' * 12}:|{'-' * 8}:|{'-' * 10}:|")
+            print(f"| {'method':<19} | {'forward ms':>10} | {'fwd+bwd ms':>10} | {'fwd x floor':>11} | "
+                  f"{'f+b x floor':>11} | {'fwd x PyTorch':>13} | {'f+b x PyTorch':>13} |")
+            print(f"|{'-' * 21}|{'-' * 12}:|{'-' * 12}:|{'-' * 12}:|{'-' * 12}:|{'-' * 14}:|{'-' * 14}:|")
             for name, (f_ms, fb_ms) in res.items():
-                vs_pt = f"{fb_ms / pt:9.2f}" if pt else f"{'-':>9}"
-                print(f"| {name:<19} | {f_ms:10.2f} | {fb_ms:10.2f} | {fb_ms / fl:7.2f} | {vs_pt} |")
+                vs_pt = [f"{t / p:13.2f}" if pt else f"{'-':>13}" for t, p in zip((f_ms, fb_ms), pt or (1, 1))]
+                print(f"| {name:<19} | {f_ms:10.2f} | {fb_ms:10.2f} | {f_ms / fl[0]:11.2f} | {fb_ms / fl[1]:11.2f} | "
+                      f"{vs_pt[0]} | {vs_pt[1]} |")
+                records.append({"shape": list(shape), "dtype": np.dtype(dtype).name,
+                                "contestant": {FLOOR: "floor"}.get(name, name.lower()),
+                                "forward_ms": round(f_ms, 4), "forward_backward_ms": round(fb_ms, 4)})
             for name, why in SLOW.items():
                 if shape not in QUICK_SHAPES:
                     print(f"| {name:<19} | skipped: {why} |")
+    print("\nWinograd's accuracy in float32: RMS error / RMS of the exact (float64) result, mean of 3 seeds")
+    for shape in QUICK_SHAPES if args.quick else SHAPES:
+        wino, direct = winograd_accuracy(shape)
+        for part, a, d in zip(("forward", "dx", "dw"), wino, direct):
+            print(f"  {shape} {part:<7}: winograd {a:.2e}, fast (direct) {d:.2e}: {a / d:.2f}x the direct error")
+    if not args.quick:
+        print(f"\nIssue 16's targets for this CPU ({kind}); convkit = the faster of fast and winograd:")
+        print("\n".join(check_targets(results, kind)))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(records, f, indent=1)
+        print(f"\nwrote {len(records)} records to {args.json}")
 
 
 if __name__ == "__main__":

@@ -30,8 +30,9 @@ def conv2d(x, w, b=None, stride=1, padding=0, method="im2col", *, dilation=1, dr
         Same for height and width, or (height, width). ``pad`` is an alias of
         ``padding`` (Deep Learning from Scratch's and cs231n's name), so
         ``conv2d(x, w, b, **conv_param)`` takes cs231n's ``conv_param`` dict.
-    method : {"loops", "matrix", "im2col", "fast"}
-        See :data:`METHODS`.
+    method : {"loops", "matrix", "im2col", "fast", "winograd"}
+        See :data:`METHODS`. "winograd" (Chapter 10) computes only 3x3 kernels
+        with stride 1 and dilation 1, and raises ConvArgumentError otherwise.
     dilation : int or (int, int), default 1
         Distance between the kernel's taps (keyword only): with D > 1 the
         kernel reads every D-th cell of a window D(F - 1) + 1 cells wide.
@@ -57,6 +58,7 @@ def conv2d(x, w, b=None, stride=1, padding=0, method="im2col", *, dilation=1, dr
     """
     impl = methods.get(method)
     x, w, b, g = prepare_conv2d(x, w, b, stride, resolve_padding(padding, pad), dilation, drop_last)
+    methods.check(method, g)
     check_conv(g, x.dtype, method)
     out, _ = impl.forward(x, w, b, g)
     return out
@@ -99,6 +101,7 @@ def conv2d_backward(dout, x, w, stride=1, padding=0, method="im2col", *, dilatio
             f"x.shape={g.x_shape}, w.shape={g.w_shape}, stride=({g.sh}, {g.sw}), "
             f"padding=({g.ph}, {g.pw}){dil}; got dout.shape={dout.shape}"
         )
+    methods.check(method, g)
     check_conv(g, x.dtype, method, backward=True, caller="conv2d_backward")
     dout = dout.astype(x.dtype, copy=False)
     return impl.backward(dout, impl.cache_for(x, w, g))

@@ -144,6 +144,7 @@ class Conv2D:
     def forward(self, x):
         """x (N, C, H, W) -> out (N, K, Hout, Wout); remembers what backward needs."""
         x, w, b, g = prepare_conv2d(x, self.W, self.b, self.stride, self.padding, self.dilation, self.drop_last)
+        methods.check(self.method, g)
         check_conv(g, x.dtype, self.method, caller="Conv2D.forward")
         out, self._cache = self._impl.forward(x, w, b, g, self._ws)
         return out

@@ -202,7 +202,8 @@ def check_conv(g, dtype, method: str, backward: bool = False, caller: str = "con
     limit = memory_limit()
     if need <= limit:
         return
-    others = [(m, methods.get(m).bytes_needed(g, dtype, backward)) for m in methods.by_speed() if m != method]
+    others = [(m, methods.get(m).bytes_needed(g, dtype, backward)) for m in methods.by_speed()
+              if m != method and methods.supports(m, g)]
     fits = [(m, n) for m, n in others if n <= limit]
     if fits:
         m, n = fits[0]

@@ -197,7 +197,7 @@ def conv_transpose2d_backward(dout, y, w, stride=1, padding=0, dilation=1, outpu
         Upstream gradient, shaped like conv_transpose2d's output.
     y, w, stride, padding, dilation, output_padding, pad
         As given to :func:`conv_transpose2d`.
-    method : {"loops", "matrix", "im2col", "fast"}
+    method : {"loops", "matrix", "im2col", "fast", "winograd"}
         The convolution method that computes ``dy`` and ``dw``.
 
     Returns
@@ -221,6 +221,7 @@ def conv_transpose2d_backward(dout, y, w, stride=1, padding=0, dilation=1, outpu
         )
     dt = float_dtype(dout, y, w)
     dout, y, w = (a.astype(dt, copy=False) for a in (dout, y, w))
+    methods.check(method, g)
     # dw first (a backward pass, keeping only dw), then dy (a forward pass): each guarded on its own.
     check_conv(g, dt, method, backward=True, caller="conv_transpose2d_backward")
     _, dw, _ = impl.backward(y, impl.cache_for(dout, w, g))

@@ -561,3 +561,58 @@ def test_chapter7_dx_padded_by_p_instead_of_f_minus_1():
         return dxp[:, :, p:p + H, p:p + W]
 
     assert "not with P" in _hint(checks.check_layer_dx(pad_by_p))
+
+
+# --- Chapter 10 -------------------------------------------------------------------------------------------
+
+def _f23(d, g, half=True):
+    h = 0.5 if half else 1.0
+    m1, m4 = (d[0] - d[2]) * g[0], (d[1] - d[3]) * g[2]
+    m2, m3 = (d[1] + d[2]) * ((g[0] + g[1] + g[2]) * h), (d[2] - d[1]) * ((g[0] - g[1] + g[2]) * h)
+    return np.array([m1 + m2 + m3, m2 - m3 - m4])
+
+
+def test_winograd_f23_check():
+    from convkit import checks as c
+    assert c.check_winograd_f23(_f23)
+    direct = c.check_winograd_f23(lambda d, g: np.array([d[0] * g[0] + d[1] * g[1] + d[2] * g[2],
+                                                         d[1] * g[0] + d[2] * g[1] + d[3] * g[2]]))
+    assert not direct and "6 multiplications" in str(direct)
+    hidden = c.check_winograd_f23(lambda d, g: np.correlate(np.asarray(d, float), np.asarray(g, float), "valid"))
+    assert not hidden and "numbers that count" in str(hidden)
+    no_half = c.check_winograd_f23(lambda d, g: _f23(d, g, half=False))
+    assert not no_half and "factor 1/2" in str(no_half)
+    flipped = c.check_winograd_f23(lambda d, g: _f23(d, g[::-1]))
+    assert not flipped and "convolution (w flipped)" in str(flipped)
+
+    def stub(d, g):
+        raise NotImplementedError
+
+    assert str(c.check_winograd_f23(stub)).startswith("not yet") and "NotImplementedError" in str(c.check_winograd_f23(stub))
+
+
+def _wino2d(x, g):
+    from convkit.methods.winograd import AT, BT, G
+    y = np.empty((x.shape[0] - 2, x.shape[1] - 2))
+    u = G @ g @ G.T
+    for i in range(0, y.shape[0], 2):
+        for j in range(0, y.shape[1], 2):
+            y[i : i + 2, j : j + 2] = AT @ (u * (BT @ x[i : i + 4, j : j + 4] @ BT.T)) @ AT.T
+    return y
+
+
+def test_winograd_corr2d_check():
+    from convkit import checks as c
+    assert c.check_winograd_corr2d(_wino2d)
+    assert "w flipped" in str(c.check_winograd_corr2d(lambda x, g: _wino2d(x, g[::-1, ::-1])))
+    assert "w is transposed" in str(c.check_winograd_corr2d(lambda x, g: _wino2d(x, g.T)))
+    assert str(c.check_winograd_corr2d(lambda x, g: _wino2d(x, g)[:1])).startswith("not yet")
+    boom = c.check_winograd_corr2d(lambda x, g: x[10, 10])
+    assert str(boom).startswith("not yet") and "IndexError" in str(boom)
+
+
+def test_answer_10_1():
+    from convkit import checks as c
+    assert c.check_answer("10.1", (56 * 56 * 64 * 64 * 9, 28 * 28 * 16 * 64 * 64))
+    assert "28 x 28 tiles" in str(c.check_answer("10.1", (56 * 56 * 64 * 64 * 9, 56 * 56 * 16 * 64 * 64)))
+    assert "direct needs more" in str(c.check_answer("10.1", (28 * 28 * 16 * 64 * 64, 56 * 56 * 64 * 64 * 9)))

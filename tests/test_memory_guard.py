@@ -51,8 +51,10 @@ LARGER = [
 ]
 # Megabytes of input in a few windows: large arrays for the loops method, in few Python iterations.
 WIDE = [((1, 64, 64, 64), (2, 64, 8, 8), 8, 0), ((1, 64, 64, 64), (2, 64, 4, 4), 8, 1, 3)]
+# Winograd's geometries (3x3, stride 1): odd sizes, uneven padding, padding past the kernel's reach.
+WINOGRAD = [SMALL[0], ((3, 5, 17, 12), (6, 5, 3, 3), 1, (3, 0)), ((16, 8, 33, 31), (4, 8, 3, 3), 1, 2)] + LARGER[:2]
 CASES = ([(m, c) for m in methods.METHODS for c in SMALL] + [(m, c) for m in ("im2col", "fast") for c in LARGER]
-         + [(m, c) for m in ("loops", "im2col", "fast") for c in WIDE])
+         + [(m, c) for m in ("loops", "im2col", "fast") for c in WIDE] + [("winograd", c) for c in WINOGRAD])
 # The call: 64 3x3 filters on two 224x224 RGB images.
 BIG_X, BIG_W = (2, 3, 224, 224), (64, 3, 3, 3)
 
@@ -115,6 +117,14 @@ def test_estimate_matches_traced_peak(method, case, dtype, backward, monkeypatch
             est, peak = estimate_and_peak(method, case, dtype, backward)
         assert est >= UNDER * peak - SLACK, f"{method}: estimate {est / MiB:.3f} MiB < peak {peak / MiB:.3f} MiB"
         assert est <= OVER * peak + SLACK, f"{method}: estimate {est / MiB:.3f} MiB >> peak {peak / MiB:.3f} MiB"
+
+
+@pytest.mark.parametrize("backward", [False, True], ids=["forward", "backward"])
+def test_winograd_estimate_counts_both_threads(backward, monkeypatch):
+    monkeypatch.setattr(fast, "WORKERS", 2)
+    case = ((32, 16, 32, 32), (32, 16, 3, 3), 1, 1)
+    est, peak = estimate_and_peak("winograd", case, np.float32, backward)
+    assert UNDER * peak - SLACK <= est <= OVER_THREADS * peak + SLACK, (est, peak)
 
 
 @pytest.mark.parametrize("backward", [False, True], ids=["forward", "backward"])

@@ -16,6 +16,10 @@ Each method module defines
     memory guard (:mod:`convkit.memory`) calls it before any allocation and
     ``tests/test_memory_guard.py`` checks it against tracemalloc's peak.
 
+A method that computes only some geometries (Winograd: 3x3, stride 1) also
+defines ``check_geometry(g)``, which raises :class:`ConvArgumentError` naming
+the condition, and ``supports(g) -> bool``; :func:`check` calls it.
+
 ``ws`` is an optional workspace that a method may keep its buffers in between
 calls (only the fast path uses one). Arguments reaching a method are already
 validated and share one float dtype, so methods hold no checks of their own;
@@ -23,24 +27,28 @@ validated and share one float dtype, so methods hold no checks of their own;
 :class:`convkit.Conv2D` run the checks and the memory guard first.
 
 A new method is a module here with these four functions, its name in
-:data:`METHODS`, and in :data:`BY_SPEED` where it ranks.
+:data:`METHODS` (or :data:`SPECIALISED`), and in :data:`BY_SPEED` where it ranks
+(the memory guard suggests only methods from there).
 """
 from importlib import import_module
 
 from ..errors import ConvArgumentError
 
-#: The chapter that derives each method.
+#: The methods that compute every geometry, in the order of the chapters that derive them.
 METHODS = ("loops", "matrix", "im2col", "fast")
+
+#: Methods for some geometries only (Chapter 10): ``winograd``, 3x3 kernels with stride 1.
+SPECIALISED = ("winograd",)
 
 #: Fastest first on large inputs: the order in which the memory guard suggests another method.
 BY_SPEED = ("fast", "im2col", "matrix", "loops")
 
 
 def get(method: str):
-    """The module implementing ``method`` (one of :data:`METHODS`)."""
-    if method not in METHODS:
+    """The module implementing ``method`` (one of :data:`METHODS` or :data:`SPECIALISED`)."""
+    if method not in METHODS + SPECIALISED:
         raise ConvArgumentError(
-            f"unknown method {method!r}; choose one of " + ", ".join(repr(m) for m in METHODS)
+            f"unknown method {method!r}; choose one of " + ", ".join(repr(m) for m in METHODS + SPECIALISED)
         )
     return import_module(f"{__name__}.{method}")
 
@@ -48,3 +56,16 @@ def get(method: str):
 def by_speed():
     """Every method, fastest first (one missing from :data:`BY_SPEED` comes last)."""
     return [m for m in BY_SPEED if m in METHODS] + [m for m in METHODS if m not in BY_SPEED]
+
+
+def check(method: str, g) -> None:
+    """Raise ConvArgumentError if ``method`` cannot compute geometry ``g`` (e.g. Winograd on a 5x5 kernel)."""
+    impl = get(method)
+    if hasattr(impl, "check_geometry"):
+        impl.check_geometry(g)
+
+
+def supports(method: str, g) -> bool:
+    """Whether ``method`` computes geometry ``g``: every method but Winograd computes every one."""
+    impl = get(method)
+    return impl.supports(g) if hasattr(impl, "supports") else True

@@ -146,6 +146,9 @@ def _nb_col2im(cols, fh, fw, sh, sw, ph, pw, dh, dw, ho, wo, dx):
                                 df[np.uintp(d + q * sw)] += cf[np.uintp(s + q)]
 
 
+if numba is not None and numba.config.DISABLE_JIT:  # NUMBA_DISABLE_JIT=1: the loops would run as Python
+    numba = None
+
 if numba is not None:
     _valid = numba.njit(inline="always")(_valid)
     _nb_im2col, _nb_col2im = _compile(_nb_im2col), _compile(_nb_col2im)

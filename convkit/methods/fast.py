@@ -19,11 +19,12 @@ does well (``benchmarks/conv_speed.py`` measures it):
 * **Compiled im2col/col2im** when numba is installed (:mod:`._kernels`), else
   Chapter 5's strided-slice code. numpy's slices walk rows of only Wout
   numbers, and their per-row overhead dominates at these sizes.
-* **Two threads.** With two or more cores a large enough batch is split in two
-  halves that run side by side, each with a single-threaded BLAS (threadpoolctl, if
-  installed): the copies then run in parallel too, and BLAS's own worker
-  threads do not compete with them. The BLAS limit is process-wide while a
-  call runs.
+* **One thread per core.** A large enough batch is split into as many parts as
+  the process may use cores (:func:`cores`: ``os.sched_getaffinity``, so a
+  container's or ``taskset``'s limit counts), which run side by side, each with
+  a single-threaded BLAS (threadpoolctl, if installed): the copies then run in
+  parallel too, and BLAS's own worker threads do not compete with them. The
+  BLAS limit is process-wide while a call runs.
 
 col2im adds each column entry onto its pixel in plain loops (or strided
 slices), never ``np.add.at``. The scratch buffers live in the workspace ``ws``
@@ -47,8 +48,19 @@ except ImportError:  # runs in one thread without it
 #: stay in cache, large enough that Python's per-block overhead stays small: of
 #: 0.5, 2, 4 and 8 MiB, 2 MiB was fastest on the benchmark's shapes here.
 BLOCK_BYTES = 2**21
-#: Threads the batch is split over (1 = no splitting).
-WORKERS = 2 if (os.cpu_count() or 1) >= 2 and ThreadpoolController is not None else 1
+
+
+def cores() -> int:
+    """The cores this process may run on: its CPU affinity where the OS reports one, else os.cpu_count()."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+#: Threads the batch is split over (1 = no splitting): one per core, when threadpoolctl can
+#: keep BLAS single-threaded inside them. Tests and benchmarks may set it.
+WORKERS = cores() if ThreadpoolController is not None else 1
 #: Smaller convolutions (multiply-adds of the forward) run in one thread, where BLAS
 #: uses its own threads: below ~2**25 that was faster here (2-3x for a few MFLOP).
 MIN_SPLIT_MACS = 2**25
@@ -62,23 +74,26 @@ def kernels():
     return _kernels.KERNELS.name
 
 
-def _parallel(fn, parts):
-    """Run ``fn(i)`` for each part, side by side with single-threaded BLAS when possible."""
+def parallel(fn, parts):
+    """Run ``fn(i)`` for each part, side by side with single-threaded BLAS when possible; their results."""
     global _pool, _blas
     if len(parts) == 1:
         return [fn(0)]
-    if _pool is None:
-        _pool, _blas = ThreadPoolExecutor(WORKERS), ThreadpoolController()
+    if _pool is None or _pool._max_workers < len(parts):
+        _pool, _blas = ThreadPoolExecutor(len(parts)), ThreadpoolController()
     with _blas.limit(limits=1, user_api="blas"):
         return list(_pool.map(fn, range(len(parts))))
 
 
-def _parts(g):
-    """The batch ranges that run side by side, one per thread."""
-    macs = g.n * g.k * g.c * g.fh * g.fw * g.ho * g.wo
-    k = min(WORKERS, g.n) if macs >= MIN_SPLIT_MACS else 1
-    bounds = [g.n * i // k for i in range(k + 1)]
+def split_batch(n, macs):
+    """The batch ranges that run side by side, one per thread (one range below MIN_SPLIT_MACS multiply-adds)."""
+    k = min(WORKERS, n) if macs >= MIN_SPLIT_MACS else 1
+    bounds = [n * i // k for i in range(k + 1)]
     return [slice(n0, n1) for n0, n1 in zip(bounds[:-1], bounds[1:])]
+
+
+def _parts(g):
+    return split_batch(g.n, g.n * g.k * g.c * g.fh * g.fw * g.ho * g.wo)
 
 
 def _split(g, ws):
@@ -165,7 +180,7 @@ def forward(x, w, b, g, ws=None):
         p = parts[i]
         _forward_part(x[p], w, b, dataclasses.replace(g, n=p.stop - p.start), spaces[i], out[p])
 
-    _parallel(run, parts)
+    parallel(run, parts)
     return out, (x, w, g)
 
 
@@ -179,7 +194,7 @@ def backward(dout, cache, ws=None):
         p = parts[i]
         return _backward_part(x[p], dout[p], w, dataclasses.replace(g, n=p.stop - p.start), spaces[i], dx[p])
 
-    grads = _parallel(run, parts)
+    grads = parallel(run, parts)
     dw = sum(d for d, _ in grads).reshape(g.w_shape)
     return dx, dw, sum(d for _, d in grads)
 

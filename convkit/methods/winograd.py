@@ -1,0 +1,299 @@
+"""Winograd's minimal filtering F(2x2, 3x3): 16 multiplications for 36 (Chapter 10).
+
+Only for 3x3 kernels, stride 1 and dilation 1 (any padding, any N, C, K, H, W);
+:func:`check_geometry` refuses anything else with a :class:`ConvArgumentError`
+that names the condition.
+
+The output is cut into 2x2 tiles; tile (ti, tj) needs the 4x4 patch ``d`` of
+the padded input whose corner is (2*ti, 2*tj). With the transform matrices
+
+    B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]
+    G   = [[1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]]
+    A^T = [[1, 1, 1, 0], [0, 1, -1, -1]]
+
+one tile of one channel is ``A^T [(G w G^T) * (B^T d B)] A`` (``*`` entrywise):
+16 products where direct correlation needs 2*2*3*3 = 36. Summed over the input
+channels, the 16 entrywise products become 16 matrix products, one per entry
+(a, b) of the 4x4 transformed tile:
+
+    M[ab] (K, P) = U[ab] (K, C) @ V[ab] (C, P),  P = N * tiles per image,
+
+``U = G w G^T`` (the filters, transformed once) and ``V = B^T d B`` (every input
+tile). They hold 4/9 of the multiply-adds of im2col's product; the transforms
+around them are only additions and halvings. An output with an odd height or
+width gets a last row or column of tiles that hangs one cell past it: the input
+is padded with one more zero row or column for it, and the extra outputs are
+never written.
+
+Backward:
+
+* ``dx`` is itself a 3x3, stride-1 correlation: of ``dout`` padded by 2 - P
+  with the kernel rotated by 180 degrees and its C and K swapped (Chapter 7),
+  so it runs through the same Winograd forward (for P > 2: padding 0, then the
+  middle H x W cropped).
+* ``dw`` is Winograd too: the adjoint of the forward with respect to U. Each
+  tile's ``dM = A dY A^T`` (dY the tile's 2x2 of ``dout``, zero past its
+  edge), ``dU[ab] = dM[ab] @ V[ab]^T`` (16 matrix products again, over P) and
+  ``dw = G^T dU G``.
+* ``db`` is ``dout`` summed.
+
+Accuracy: the transforms add and subtract up to 4 inputs (and halve 3 weights)
+before each product, so rounding errors grow a little over direct
+correlation's: :data:`RTOL` is the bound the tests hold it to, and
+``benchmarks/conv_speed.py`` prints the measured factor over the direct methods.
+"""
+import numpy as np
+
+from ..errors import ConvArgumentError
+from . import fast
+
+#: Target bytes of one block's transformed tiles V: small enough to stay in cache between
+#: the input transform and the 16 products that read it.
+BLOCK_BYTES = 2**21
+
+#: Tolerance the tests hold Winograd to: the largest error, relative to the largest |entry|
+#: of the exact result, is below 32 units of rounding of the dtype (about 3.8e-6 in float32,
+#: 7.1e-15 in float64). Measured in float32 on the tests' shapes: 1.6e-7 to 6.2e-7; as an RMS
+#: error at the benchmark's shapes, 0.76-0.87x the direct (fast path's) error for the forward and
+#: 1.59-1.65x for dx and dw (``benchmarks/conv_speed.py`` prints the ratio).
+RTOL = {np.dtype(np.float32): 32 * float(np.finfo(np.float32).eps), np.dtype(np.float64): 32 * float(np.finfo(np.float64).eps)}
+
+#: The transform matrices of F(2, 3) (Lavin and Gray 2016), as in the module docstring: the 2-D
+#: form nests them, Y = AT @ ((G @ w @ G.T) * (BT @ d @ BT.T)) @ AT.T. The code below applies
+#: them as the additions they stand for.
+BT = np.array([[1.0, 0.0, -1.0, 0.0], [0.0, 1.0, 1.0, 0.0], [0.0, -1.0, 1.0, 0.0], [0.0, 1.0, 0.0, -1.0]])
+G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
+AT = np.array([[1.0, 1.0, 1.0, 0.0], [0.0, 1.0, -1.0, -1.0]])
+_G = G
+
+
+def check_geometry(g):
+    """Raise ConvArgumentError unless ``g`` is a 3x3, stride-1, undilated convolution."""
+    wrong = []
+    if (g.fh, g.fw) != (3, 3):
+        wrong.append(f"a 3x3 kernel (got {g.fh}x{g.fw})")
+    if (g.sh, g.sw) != (1, 1):
+        wrong.append(f"stride 1 (got stride=({g.sh}, {g.sw}))")
+    if (g.dil_h, g.dil_w) != (1, 1):
+        wrong.append(f"dilation 1 (got dilation=({g.dil_h}, {g.dil_w}))")
+    if wrong:
+        raise ConvArgumentError(
+            "method='winograd' computes F(2x2, 3x3) only: it needs " + " and ".join(wrong)
+            + "; use method='fast' for this geometry"
+        )
+
+
+def supports(g) -> bool:
+    """Whether :func:`check_geometry` accepts ``g``."""
+    return (g.fh, g.fw, g.sh, g.sw, g.dil_h, g.dil_w) == (3, 3, 1, 1, 1, 1)
+
+
+def _tiles(ho, wo):
+    return (ho + 1) // 2, (wo + 1) // 2
+
+
+def transform_filters(w):
+    """U = G w G^T of every filter: w (K, C, 3, 3) -> U (16, K, C), entry (a, b) at 4*a + b."""
+    k, c = w.shape[:2]
+    G = _G.astype(w.dtype)
+    u = np.einsum("ai,kcij,bj->abkc", G, w, G, optimize=True)
+    return np.ascontiguousarray(u).reshape(16, k, c)
+
+
+def _bt(x0, x1, x2, x3, outs):
+    """The four rows of B^T applied to (x0, x1, x2, x3), written into outs."""
+    np.subtract(x0, x2, out=outs[0])
+    np.add(x1, x2, out=outs[1])
+    np.subtract(x2, x1, out=outs[2])
+    np.subtract(x1, x3, out=outs[3])
+
+
+def transform_input(x, ph, pw, ho, wo):
+    """V = B^T d B of every 4x4 input tile: x (N, C, H, W) -> V (16, C, N*TH*TW).
+
+    The tiles of image n come in row-major order at n*TH*TW; (TH, TW) = ceil((Hout, Wout)/2).
+    """
+    n, c, h, w = x.shape
+    th, tw = _tiles(ho, wo)
+    hp, wp = 2 * th + 2, 2 * tw + 2  # the tiles' span: one row/column past the padded input if Hout/Wout is odd
+    xp = np.zeros((n, c, hp, wp), x.dtype)
+    xp[:, :, ph : ph + h, pw : pw + w] = x
+    v = np.empty((16, c, n, th, tw), x.dtype)
+    rows = [xp[:, :, r : r + 2 * th : 2, :] for r in range(4)]  # row r of every tile, (N, C, TH, Wp)
+    t = [np.empty((n, c, th, wp), x.dtype) for _ in range(4)]
+    _bt(*rows, t)
+    for a in range(4):
+        cols = [t[a][..., s : s + 2 * tw : 2] for s in range(4)]  # (N, C, TH, TW)
+        _bt(*cols, [v[4 * a + b].transpose(1, 0, 2, 3) for b in range(4)])
+    return v.reshape(16, c, n * th * tw)
+
+
+def _at(m0, m1, m2, m3, out0, out1, tmp):
+    """out0 = m0 + m1 + m2, out1 = m1 - m2 - m3 (the two rows of A^T)."""
+    np.add(m0, m1, out=out0)
+    out0 += m2
+    np.subtract(m1, m2, out=tmp)
+    np.subtract(tmp, m3, out=out1)
+
+
+def transform_output(m, n, ho, wo, out):
+    """out (N, K, Hout, Wout) = A^T M A of every tile; m (16, K, N*TH*TW)."""
+    k = m.shape[1]
+    th, tw = _tiles(ho, wo)
+    m = m.reshape(4, 4, k, n, th, tw)
+    z = np.empty((2, 4, k, n, th, tw), m.dtype)
+    tmp = np.empty((k, n, th, tw), m.dtype)
+    for b in range(4):  # over a: rows of A^T
+        _at(m[0, b], m[1, b], m[2, b], m[3, b], z[0, b], z[1, b], tmp)
+    y = np.empty((2, k, n, th, tw), m.dtype)
+    for r in range(2):  # over b, then into the output's rows r::2 and columns s::2
+        _at(z[r, 0], z[r, 1], z[r, 2], z[r, 3], y[0], y[1], tmp)
+        for s in range(2):
+            dst = out[:, :, r::2, s::2]
+            dst[...] = y[s, :, :, : dst.shape[2], : dst.shape[3]].transpose(1, 0, 2, 3)
+
+
+def _gemms(u, v, out):
+    """out[ab] = u[ab] @ v[ab] for the 16 entries: one BLAS call each (numpy's stacked matmul was slower)."""
+    for i in range(16):
+        np.matmul(u[i], v[i], out=out[i])
+    return out
+
+
+def _image_blocks(n, per_image):
+    """Ranges [n0, n1) of the batch whose transformed tiles take about BLOCK_BYTES (at least one image)."""
+    m = int(max(1, min(n, BLOCK_BYTES // max(per_image, 1))))
+    return [(n0, min(n, n0 + m)) for n0 in range(0, n, m)]
+
+
+def _correlate_block(x, u, ph, pw, ho, wo, out):
+    """out (m, K, Hout, Wout) of a block x (m, C, H, W); its V and M die on return."""
+    v = transform_input(x, ph, pw, ho, wo)
+    m = _gemms(u, v, np.empty((16, u.shape[1], v.shape[2]), x.dtype))
+    transform_output(m, x.shape[0], ho, wo, out)
+
+
+def _blocks_per_part(n, macs, per_image):
+    """For each thread, its blocks of images [n0, n1)."""
+    return [[(p.start + a, p.start + b) for a, b in _image_blocks(p.stop - p.start, per_image)]
+            for p in fast.split_batch(n, macs)]
+
+
+def correlate(x, u, ph, pw, ho, wo):
+    """Stride-1 correlation with 3x3 filters already transformed: x (N, C, H, W), u (16, K, C) -> (N, K, Hout, Wout).
+
+    A block of images at a time (their V about :data:`BLOCK_BYTES`, so that it is still in
+    cache when the products read it), the batch split over :func:`fast.parallel`'s threads.
+    """
+    n, c = x.shape[:2]
+    k = u.shape[1]
+    th, tw = _tiles(ho, wo)
+    out = np.empty((n, k, ho, wo), x.dtype)
+    parts = _blocks_per_part(n, 16 * n * k * c * th * tw, 16 * c * th * tw * x.itemsize)
+
+    def run(i):
+        for n0, n1 in parts[i]:
+            _correlate_block(x[n0:n1], u, ph, pw, ho, wo, out[n0:n1])
+
+    fast.parallel(run, parts)
+    return out
+
+
+def forward(x, w, b, g, ws=None):
+    out = correlate(x, transform_filters(w), g.ph, g.pw, g.ho, g.wo)
+    out += b[None, :, None, None]
+    return out, (x, w, g)
+
+
+def cache_for(x, w, g, ws=None):
+    return (x, w, g)
+
+
+def _output_tiles_adjoint(dout, th, tw):
+    """dM = A dY A^T of every 2x2 tile of dout (zero past its edge): (N, K, Hout, Wout) -> (16, K, N*TH*TW)."""
+    n, k, ho, wo = dout.shape
+    dy = np.zeros((n, k, 2 * th, 2 * tw), dout.dtype)
+    dy[:, :, :ho, :wo] = dout
+    dm = np.empty((4, 4, k, n, th, tw), dout.dtype)
+    e = np.empty((2, 4, n, k, th, tw), dout.dtype)
+    for r in range(2):  # over s: columns of A (a row r of the tile at a time)
+        y0, y1 = dy[:, :, r::2, 0::2], dy[:, :, r::2, 1::2]
+        e[r, 0] = y0
+        np.add(y0, y1, out=e[r, 1])
+        np.subtract(y0, y1, out=e[r, 2])
+        np.negative(y1, out=e[r, 3])
+    for b in range(4):  # over r
+        z0, z1 = e[0, b], e[1, b]
+        dm[0, b] = z0.transpose(1, 0, 2, 3)
+        np.add(z0, z1, out=dm[1, b].transpose(1, 0, 2, 3))
+        np.subtract(z0, z1, out=dm[2, b].transpose(1, 0, 2, 3))
+        np.negative(z1, out=dm[3, b].transpose(1, 0, 2, 3))
+    return dm.reshape(16, k, n * th * tw)
+
+
+def _dw_block(x, dout, g, th, tw):
+    """dU (16, K, C) of a block of images; its V and dM die on return."""
+    v = transform_input(x, g.ph, g.pw, g.ho, g.wo)
+    dm = _output_tiles_adjoint(dout, th, tw)
+    return _gemms(dm, v.transpose(0, 2, 1), np.empty((16, g.k, g.c), x.dtype))
+
+
+def backward(dout, cache, ws=None):
+    """dx by Winograd (a correlation of dout with the rotated kernel), dw by Winograd's adjoint, db summed."""
+    x, w, g = cache
+    th, tw = _tiles(g.ho, g.wo)
+    # dw: dU[ab] = sum over the tiles of dM[ab] @ V[ab]^T, then dw = G^T dU G.
+    parts = _blocks_per_part(g.n, 16 * g.n * g.k * g.c * th * tw, 16 * max(g.c, g.k) * th * tw * x.itemsize)
+
+    def run(i):
+        du = np.zeros((16, g.k, g.c), x.dtype)
+        for n0, n1 in parts[i]:
+            du += _dw_block(x[n0:n1], dout[n0:n1], g, th, tw)
+        return du
+
+    du = sum(fast.parallel(run, parts)).reshape(4, 4, g.k, g.c)
+    G = _G.astype(x.dtype)
+    dw = np.einsum("ai,abkc,bj->kcij", G, du, G, optimize=True)
+    # dx: the full correlation of dout with w rotated, then the H x W that x had (crop P - 2 when P > 2).
+    w_rot = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))  # (C, K, 3, 3)
+    qh, qw = max(2 - g.ph, 0), max(2 - g.pw, 0)
+    fh, fw = g.ho + 2 * qh - 2, g.wo + 2 * qw - 2
+    full = correlate(dout, transform_filters(w_rot), qh, qw, fh, fw)
+    oh, ow = max(g.ph - 2, 0), max(g.pw - 2, 0)
+    dx = full if (oh, ow) == (0, 0) else np.ascontiguousarray(full[:, :, oh : oh + g.h, ow : ow + g.w])
+    return dx, np.ascontiguousarray(dw), dout.sum(axis=(0, 2, 3))
+
+
+def _correlate_bytes(n, c, k, ho, wo, item):
+    """Peak bytes of :func:`correlate` and the filters' transform beyond its input: U (and as much
+    again inside einsum), the output, and in each thread at once its largest block's padded input,
+    B^T's four row sums and V, then V, M and A^T's temporaries."""
+    th, tw = _tiles(ho, wo)
+    total = 2 * 16 * k * c + n * k * ho * wo
+    for blocks in _blocks_per_part(n, 16 * n * k * c * th * tw, 16 * c * th * tw * item):
+        m = blocks[0][1] - blocks[0][0]
+        xp, t = m * c * (2 * th + 2) * (2 * tw + 2), 4 * m * c * th * (2 * tw + 2)
+        v, mm, at = 16 * c * m * th * tw, 16 * k * m * th * tw, 11 * k * m * th * tw
+        total += max(xp + t + v, v + mm + at)
+    return total * item
+
+
+def bytes_needed(g, dtype, backward=False):
+    """Peak bytes, from the shapes: V is ~4x a block's input, M ~4x its output (16 numbers per 2x2 tile)."""
+    item = np.dtype(dtype).itemsize
+    if not backward:
+        return _correlate_bytes(g.n, g.c, g.k, g.ho, g.wo, item)
+    th, tw = _tiles(g.ho, g.wo)
+    # dw: per thread, a block's padded input, B^T's rows and V; then V and the adjoint's dY, E and dM.
+    dw_phase = 0
+    for blocks in _blocks_per_part(g.n, 16 * g.n * g.k * g.c * th * tw, 16 * max(g.c, g.k) * th * tw * item):
+        m = blocks[0][1] - blocks[0][0]
+        xp, t = m * g.c * (2 * th + 2) * (2 * tw + 2), 4 * m * g.c * th * (2 * tw + 2)
+        v = 16 * g.c * m * th * tw
+        dw_phase += max(xp + t + v, v + 28 * g.k * m * th * tw)
+    # dx: the correlation of dout (K channels in, C out), and the crop's copy when P > 2.
+    qh, qw = max(2 - g.ph, 0), max(2 - g.pw, 0)
+    fh, fw = g.ho + 2 * qh - 2, g.wo + 2 * qw - 2
+    crop = g.n * g.c * g.h * g.w * item if (g.ph > 2 or g.pw > 2) else 0
+    dx_phase = _correlate_bytes(g.n, g.k, g.c, fh, fw, item) + crop
+    return max(dw_phase * item, dx_phase)
