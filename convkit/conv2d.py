@@ -11,7 +11,7 @@ __all__ = ["conv2d", "conv2d_backward", "METHODS"]
 METHODS = methods.METHODS
 
 
-def conv2d(x, w, b=None, stride=1, padding=0, method="im2col", *, dilation=1, drop_last=False, pad=None):
+def conv2d(x, w, b=None, stride=1, padding=0, method=methods.DEFAULT, *, dilation=1, drop_last=False, pad=None):
     """Forward pass of a 2-D convolution layer (cross-correlation, as in every DL library).
 
     ``out[n, k, i, j] = b[k] + sum_{c,u,v} w[k, c, u, v] * x_pad[n, c, i*SH + u*DH, j*SW + v*DW]``
@@ -30,9 +30,12 @@ def conv2d(x, w, b=None, stride=1, padding=0, method="im2col", *, dilation=1, dr
         Same for height and width, or (height, width). ``pad`` is an alias of
         ``padding`` (Deep Learning from Scratch's and cs231n's name), so
         ``conv2d(x, w, b, **conv_param)`` takes cs231n's ``conv_param`` dict.
-    method : {"loops", "matrix", "im2col", "fast", "winograd"}
-        See :data:`METHODS`. "winograd" (Chapter 10) computes only 3x3 kernels
-        with stride 1 and dilation 1, and raises ConvArgumentError otherwise.
+    method : {"fast", "loops", "matrix", "im2col", "winograd"}, default "fast"
+        See :data:`METHODS`. The default, ``convkit.methods.DEFAULT``, is the
+        fastest method that computes every geometry, here and in
+        :class:`Conv2D` alike. "winograd" (Chapter 10) computes only 3x3
+        kernels with stride 1 and dilation 1, and raises ConvArgumentError
+        otherwise.
     dilation : int or (int, int), default 1
         Distance between the kernel's taps (keyword only): with D > 1 the
         kernel reads every D-th cell of a window D(F - 1) + 1 cells wide.
@@ -64,7 +67,7 @@ def conv2d(x, w, b=None, stride=1, padding=0, method="im2col", *, dilation=1, dr
     return out
 
 
-def conv2d_backward(dout, x, w, stride=1, padding=0, method="im2col", *, dilation=1, drop_last=False, pad=None):
+def conv2d_backward(dout, x, w, stride=1, padding=0, method=methods.DEFAULT, *, dilation=1, drop_last=False, pad=None):
     """Backward pass of :func:`conv2d`: the gradients of the loss with respect to x, w and b.
 
     Derived in Chapter 4 (1-D, then 2-D) and Chapter 5 (as matrix products).

@@ -66,7 +66,7 @@ class Conv2D:
     """
 
     def __init__(self, in_channels, out_channels, kernel_size=None, stride=1, padding=0, rng=None,
-                 method="fast", dtype=np.float64, *, dilation=1, drop_last=False, pad=None):
+                 method=methods.DEFAULT, dtype=np.float64, *, dilation=1, drop_last=False, pad=None):
         if np.ndim(in_channels) > 0:  # Conv2D(W, b, stride, pad): Deep Learning from Scratch's habit
             raise ConvArgumentError(
                 f"Conv2D(in_channels, out_channels, kernel_size, ...) makes a layer with new weights, so "
@@ -83,7 +83,7 @@ class Conv2D:
         self._setup(W, np.zeros(k, dtype=dtype), stride, resolve_padding(padding, pad), dilation, method, drop_last)
 
     @classmethod
-    def from_weights(cls, W, b=None, stride=1, padding=0, dilation=1, method="fast", *, drop_last=False, pad=None):
+    def from_weights(cls, W, b=None, stride=1, padding=0, dilation=1, method=methods.DEFAULT, *, drop_last=False, pad=None):
         """A layer with the given weights and bias.
 
         The arguments come in the order of Deep Learning from Scratch's

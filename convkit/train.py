@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import nn
+from . import methods, nn
 from .data import load_digits
 from .layer import Conv2D
 from .methods import METHODS
@@ -32,7 +32,7 @@ EPOCHS, SEED, BATCH_SIZE, LR = 15, 0, 32, 3e-3
 CHANNELS = (16, 32)
 
 
-def make_net(rng=SEED, method="fast", channels=CHANNELS, dtype=np.float64) -> nn.Sequential:
+def make_net(rng=SEED, method=methods.DEFAULT, channels=CHANNELS, dtype=np.float64) -> nn.Sequential:
     """The chapter's CNN for (N, 1, 8, 8) images and 10 classes.
 
     ======================  =====================  ==========================

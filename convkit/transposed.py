@@ -181,7 +181,7 @@ def conv_transpose2d(y, w, b=None, stride=1, padding=0, dilation=1, output_paddi
     return out + extra[0].astype(dt, copy=False)[None, :, None, None]
 
 
-def conv_transpose2d_backward(dout, y, w, stride=1, padding=0, dilation=1, output_padding=0, method="im2col", *,
+def conv_transpose2d_backward(dout, y, w, stride=1, padding=0, dilation=1, output_padding=0, method=methods.DEFAULT, *,
                               pad=None):
     """Backward pass of :func:`conv_transpose2d`: the gradients with respect to y, w and b.
 
@@ -197,8 +197,9 @@ def conv_transpose2d_backward(dout, y, w, stride=1, padding=0, dilation=1, outpu
         Upstream gradient, shaped like conv_transpose2d's output.
     y, w, stride, padding, dilation, output_padding, pad
         As given to :func:`conv_transpose2d`.
-    method : {"loops", "matrix", "im2col", "fast", "winograd"}
-        The convolution method that computes ``dy`` and ``dw``.
+    method : {"fast", "loops", "matrix", "im2col", "winograd"}, default "fast"
+        The convolution method that computes ``dy`` and ``dw`` (the default is
+        ``convkit.methods.DEFAULT``, as for :func:`conv2d`).
 
     Returns
     -------

@@ -40,6 +40,11 @@ METHODS = ("loops", "matrix", "im2col", "fast")
 #: Methods for some geometries only (Chapter 10): ``winograd``, 3x3 kernels with stride 1.
 SPECIALISED = ("winograd",)
 
+#: The method every function and layer uses unless told otherwise: the fastest that computes every
+#: geometry (``make bench`` and Chapter 10 measure it against the others; ``winograd`` was not faster
+#: on the CPUs measured, and it computes only 3x3 stride-1 kernels).
+DEFAULT = "fast"
+
 #: Fastest first on large inputs: the order in which the memory guard suggests another method.
 BY_SPEED = ("fast", "im2col", "matrix", "loops")
 

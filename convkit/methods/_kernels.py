@@ -28,6 +28,9 @@ output, with no transpose.
 from __future__ import annotations
 
 import contextlib
+import os
+import sys
+from pathlib import Path
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -58,10 +61,33 @@ except ImportError:  # the fast path still works, with the numpy kernels
     numba = None
 
 
+def cache_dir() -> Path:
+    """Where numba keeps the compiled kernels: the user's cache directory, never inside the package.
+
+    An install may be read-only or shared by several users, so numba's default (``__pycache__`` beside
+    this file) would fail or litter it. ``NUMBA_CACHE_DIR``, when set, wins, as numba documents.
+    """
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return Path(os.environ["NUMBA_CACHE_DIR"])
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "convkit" / "numba"
+
+
 def _compile(fn):
     # nogil: the fast path runs two blocks side by side in threads.
-    # cache: compiled once per dtype, then loaded from __pycache__ by later processes.
-    return numba.njit(nogil=True, cache=True)(fn)
+    # cache: compiled once per dtype, then loaded by later processes from cache_dir(). numba picks the
+    # cache's place when the function is decorated, from its global CACHE_DIR: set it for our kernels
+    # only, and put back what was there for everybody else's.
+    saved, numba.config.CACHE_DIR = numba.config.CACHE_DIR, str(cache_dir())
+    try:
+        return numba.njit(nogil=True, cache=True)(fn)
+    finally:
+        numba.config.CACHE_DIR = saved
 
 
 def _valid(n_out, s, off, n):
