@@ -36,7 +36,7 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_info
 
-from convkit import methods
+from convkit import conv2d, conv2d_backward, methods
 from convkit.methods import _kernels, fast
 from convkit.geometry import conv_geometry
 
@@ -146,6 +146,45 @@ def measure(cands, repeats, rounds=3):
     return {name: tuple(statistics.median(t) * 1e3 for t in ts) for name, ts in times.items()}
 
 
+def threads_table(shape, repeats):
+    """Forward+backward of the fast path with the batch split over 1, 2 and 4 threads: time and answer.
+
+    More threads than cores only share them; the answers must agree to the bit, as each image's
+    output comes from the same products whichever thread runs it.
+    """
+    n, c, h, w_, k, f = shape
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n, c, h, w_)).astype(np.float32)
+    w = rng.standard_normal((k, c, f, f)).astype(np.float32)
+    dout = rng.standard_normal((n, k, h, w_)).astype(np.float32)
+    saved, rows, first = fast.WORKERS, [], None
+    try:
+        for workers in (1, 2, 4):
+            fast.WORKERS = workers
+            run = lambda: (conv2d(x, w, padding=1, method="fast"),
+                           *conv2d_backward(dout, x, w, padding=1, method="fast"))
+            got = run()
+            run()  # warm-up: the thread pool starts
+            ts = []
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                run()
+                ts.append(time.perf_counter() - t0)
+            ms = statistics.median(ts) * 1e3
+            first = first or got
+            same = all(np.array_equal(a, b) for a, b in zip(got, first))
+            rows.append(f"| {workers} | {ms:10.2f} | {'yes' if same else 'NO'} |")
+    finally:
+        fast.WORKERS = saved
+    return rows
+
+
+def n_c_h_w_macs(shape):
+    """Multiply-adds of the forward at ``shape`` = (N, C, H, W, K, F), padding 1 ("same")."""
+    n, c, h, w, k, f = shape
+    return n * k * h * w * c * f * f
+
+
 def cpu():
     """(model name, has AVX-512) from /proc/cpuinfo; ("unknown", None) where it cannot be read."""
     try:
@@ -251,6 +290,13 @@ def main():
             for name, why in SLOW.items():
                 if shape not in QUICK_SHAPES:
                     print(f"| {name:<19} | skipped: {why} |")
+    shape = (QUICK_SHAPES if args.quick else SHAPES)[0]
+    print(f"\nThreads over the batch (fast path, float32 forward+backward, {shape}; this process may use "
+          f"{fast.cores()} cores):")
+    if n_c_h_w_macs(shape) < fast.MIN_SPLIT_MACS:
+        print(f"(a convolution this small, below {fast.MIN_SPLIT_MACS:,} multiply-adds, is never split)")
+    print("| threads | fwd+bwd ms | same answer as 1 thread |\n|---|---:|---|")
+    print("\n".join(threads_table(shape, args.repeats)))
     print("\nWinograd's accuracy in float32: RMS error / RMS of the exact (float64) result, mean of 3 seeds")
     for shape in QUICK_SHAPES if args.quick else SHAPES:
         wino, direct = winograd_accuracy(shape)
