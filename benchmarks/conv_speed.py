@@ -149,8 +149,9 @@ def measure(cands, repeats, rounds=3):
 def threads_table(shape, repeats):
     """Forward+backward of the fast path with the batch split over 1, 2 and 4 threads: time and answer.
 
-    More threads than cores only share them; the answers must agree to the bit, as each image's
-    output comes from the same products whichever thread runs it.
+    More threads than cores only share them. The answers agree to float32 rounding, not to the bit:
+    dw and db add the threads' partial sums over the batch in another order, and BLAS may block a
+    product differently when it has one thread instead of two.
     """
     n, c, h, w_, k, f = shape
     rng = np.random.default_rng(0)
@@ -172,8 +173,8 @@ def threads_table(shape, repeats):
                 ts.append(time.perf_counter() - t0)
             ms = statistics.median(ts) * 1e3
             first = first or got
-            same = all(np.array_equal(a, b) for a, b in zip(got, first))
-            rows.append(f"| {workers} | {ms:10.2f} | {'yes' if same else 'NO'} |")
+            diff = max(np.linalg.norm(a - b) / np.linalg.norm(b) for a, b in zip(got, first))
+            rows.append(f"| {workers} | {ms:10.2f} | {diff:.1e} |")
     finally:
         fast.WORKERS = saved
     return rows
@@ -295,7 +296,7 @@ def main():
           f"{fast.cores()} cores):")
     if n_c_h_w_macs(shape) < fast.MIN_SPLIT_MACS:
         print(f"(a convolution this small, below {fast.MIN_SPLIT_MACS:,} multiply-adds, is never split)")
-    print("| threads | fwd+bwd ms | same answer as 1 thread |\n|---|---:|---|")
+    print("| threads | fwd+bwd ms | largest difference from 1 thread (relative; out, dx, dw, db) |\n|---|---:|---:|")
     print("\n".join(threads_table(shape, args.repeats)))
     print("\nWinograd's accuracy in float32: RMS error / RMS of the exact (float64) result, mean of 3 seeds")
     for shape in QUICK_SHAPES if args.quick else SHAPES:
