@@ -1,6 +1,4 @@
 """Chapter 7's figures: legible on a phone, nothing cut off, and drawing convkit's own numbers."""
-import io
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -9,9 +7,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
-from PIL import Image  # noqa: E402
 
 import convkit as ck  # noqa: E402
+from figure_rules import assert_fits_a_phone, assert_legible, assert_nothing_cut_off  # noqa: E402
 from convkit import backward_figures as bfig  # noqa: E402
 
 X = np.array([[1, 0, 2, 1, 0], [3, 1, 0, 2, 1], [0, 2, 1, 3, 0], [1, 0, 3, 1, 2], [2, 1, 0, 0, 1]], float)
@@ -32,12 +30,6 @@ FIGURES = {
 }
 
 
-def _png_width(fig):
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=fig.dpi, bbox_inches="tight")  # as a notebook stores it
-    return Image.open(buf).size[0]
-
-
 @pytest.fixture(params=FIGURES, ids=list(FIGURES))
 def fig(request):
     f = FIGURES[request.param]()
@@ -46,33 +38,15 @@ def fig(request):
 
 
 def test_no_text_below_the_minimum(fig):
-    sizes = {t.get_text(): t.get_fontsize() for t in fig.findobj(Text) if t.get_text().strip()}
-    assert sizes, "a figure with no text at all"
-    assert not {s: v for s, v in sizes.items() if v < bfig.MIN_FONT_PT}
-    assert fig.dpi == bfig.DPI
+    assert_legible(fig)
 
 
 def test_fits_a_phone(fig):
-    assert _png_width(fig) <= bfig.PHONE_WIDTH_IN * bfig.DPI
-
-
-def _inside(outer, box, tol=0.5):
-    return (outer.x0 - tol <= box.x0 and box.x1 <= outer.x1 + tol
-            and outer.y0 - tol <= box.y0 and box.y1 <= outer.y1 + tol)
+    assert_fits_a_phone(fig)
 
 
 def test_nothing_is_cut_off_at_an_edge(fig):
-    renderer = fig.canvas.get_renderer()
-    cut = []
-    for ax in fig.axes:
-        for patch in ax.patches:
-            box = patch.get_window_extent(renderer).padded(patch.get_linewidth() * fig.dpi / 72 / 2)
-            if not _inside(ax.bbox, box):
-                cut.append(f"{type(patch).__name__} at {box.bounds}")
-    for text in fig.findobj(Text):
-        if text.get_text().strip() and not _inside(fig.bbox, text.get_window_extent(renderer)):
-            cut.append(f"text {text.get_text()!r}")
-    assert not cut, cut
+    assert_nothing_cut_off(fig)
 
 
 def _texts(f):

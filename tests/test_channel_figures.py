@@ -1,6 +1,4 @@
 """Chapter 6's figures: legible on a phone, nothing cut off, and drawing convkit's own numbers."""
-import io
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -11,9 +9,9 @@ import pytest  # noqa: E402
 from matplotlib.image import AxesImage  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
-from PIL import Image  # noqa: E402
 
 import convkit as ck  # noqa: E402
+from figure_rules import assert_fits_a_phone, assert_legible, assert_nothing_cut_off  # noqa: E402
 from convkit import channel_figures as cfig  # noqa: E402
 
 L_SHAPE = np.zeros((12, 12), dtype=int)
@@ -36,12 +34,6 @@ FIGURES = {
 }
 
 
-def _png_width(fig):
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=fig.dpi, bbox_inches="tight")  # as a notebook stores it
-    return Image.open(buf).size[0]
-
-
 @pytest.fixture(params=FIGURES, ids=list(FIGURES))
 def fig(request):
     f = FIGURES[request.param]()
@@ -50,34 +42,17 @@ def fig(request):
 
 
 def test_no_text_below_the_minimum(fig):
-    sizes = {t.get_text(): t.get_fontsize() for t in fig.findobj(Text) if t.get_text().strip()}
-    assert sizes, "a figure with no text at all"
-    assert not {s: v for s, v in sizes.items() if v < cfig.MIN_FONT_PT}
-    assert fig.dpi == cfig.DPI
+    assert_legible(fig)
 
 
 def test_fits_a_phone(fig):
-    assert _png_width(fig) <= cfig.PHONE_WIDTH_IN * cfig.DPI
-
-
-def _inside(outer, box, tol=0.5):
-    return (outer.x0 - tol <= box.x0 and box.x1 <= outer.x1 + tol
-            and outer.y0 - tol <= box.y0 and box.y1 <= outer.y1 + tol)
+    assert_fits_a_phone(fig)
 
 
 def test_nothing_is_cut_off_or_overlapping(fig):
+    assert_nothing_cut_off(fig)
     renderer = fig.canvas.get_renderer()
-    cut = []
-    for ax in fig.axes:
-        for patch in ax.patches:
-            box = patch.get_window_extent(renderer).padded(patch.get_linewidth() * fig.dpi / 72 / 2)
-            if not _inside(ax.bbox, box):
-                cut.append(f"{type(patch).__name__} at {box.bounds}")
     texts = [t for t in fig.findobj(Text) if t.get_text().strip()]
-    for text in texts:
-        if not _inside(fig.bbox, text.get_window_extent(renderer)):
-            cut.append(f"text {text.get_text()!r}")
-    assert not cut, cut
     # Captions and labels (text outside the grid cells) never overlap one another.
     free = [t for t in texts if t.get_fontsize() == cfig.MIN_FONT_PT and len(t.get_text()) > 3]
     boxes = [t.get_window_extent(renderer) for t in free]

@@ -1,6 +1,4 @@
 """Chapter 8's figures: legible on a phone, nothing cut off, and drawing convkit's own numbers."""
-import io
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -9,9 +7,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
-from PIL import Image  # noqa: E402
 
 from convkit import dilation_figures as dfig  # noqa: E402
+from figure_rules import assert_fits_a_phone, assert_legible, assert_nothing_cut_off  # noqa: E402
 
 X7 = np.random.default_rng(8).integers(0, 10, (7, 7))
 K3 = np.array([[1, 0, 1], [0, 2, 0], [1, 0, 1]])
@@ -29,12 +27,6 @@ FIGURES = {
 }
 
 
-def _png_width(fig):
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=fig.dpi, bbox_inches="tight")  # as a notebook stores it
-    return Image.open(buf).size[0]
-
-
 @pytest.fixture(params=FIGURES, ids=list(FIGURES))
 def fig(request):
     f = FIGURES[request.param]()
@@ -43,33 +35,15 @@ def fig(request):
 
 
 def test_no_text_below_the_minimum(fig):
-    sizes = {t.get_text(): t.get_fontsize() for t in fig.findobj(Text) if t.get_text().strip()}
-    assert sizes, "a figure with no text at all"
-    assert not {s: v for s, v in sizes.items() if v < dfig.MIN_FONT_PT}
-    assert fig.dpi == dfig.DPI
+    assert_legible(fig)
 
 
 def test_fits_a_phone(fig):
-    assert _png_width(fig) <= dfig.PHONE_WIDTH_IN * dfig.DPI
-
-
-def _inside(outer, box, tol=0.5):
-    return (outer.x0 - tol <= box.x0 and box.x1 <= outer.x1 + tol
-            and outer.y0 - tol <= box.y0 and box.y1 <= outer.y1 + tol)
+    assert_fits_a_phone(fig)
 
 
 def test_nothing_is_cut_off_at_an_edge(fig):
-    renderer = fig.canvas.get_renderer()
-    cut = []
-    for ax in fig.axes:
-        for patch in ax.patches:
-            box = patch.get_window_extent(renderer).padded(patch.get_linewidth() * fig.dpi / 72 / 2)
-            if not _inside(ax.bbox, box):
-                cut.append(f"{type(patch).__name__} at {box.bounds}")
-    for text in fig.findobj(Text):
-        if text.get_text().strip() and not _inside(fig.bbox, text.get_window_extent(renderer)):
-            cut.append(f"text {text.get_text()!r}")
-    assert not cut, cut
+    assert_nothing_cut_off(fig)
 
 
 def _texts(f):

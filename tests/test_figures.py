@@ -5,8 +5,6 @@ text ends up below the page's small print, assuming figures draw no text smaller
 than ``MIN_FONT_PT``: these tests hold the figures to that, and to the width of a
 phone's text column.
 """
-import io
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -15,9 +13,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
-from PIL import Image  # noqa: E402
 
 import convkit as ck  # noqa: E402
+from figure_rules import assert_legible, assert_nothing_cut_off, png_width  # noqa: E402
 from convkit import figures  # noqa: E402
 
 X, K = np.arange(1, 10).reshape(3, 3), np.array([[1, 2], [3, 4]])
@@ -43,13 +41,6 @@ WIDE_FIGURES = {  # legible only wider than a phone: the book lets them scroll s
 ALL = {**PHONE_FIGURES, **WIDE_FIGURES}
 
 
-def _png_width(fig):
-    """Width of the PNG a notebook stores for ``fig`` (the inline backend's savefig arguments)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=fig.dpi, bbox_inches="tight")
-    return Image.open(buf).size[0]
-
-
 @pytest.fixture(params=ALL, ids=list(ALL))
 def fig(request):
     f = ALL[request.param]()
@@ -58,44 +49,24 @@ def fig(request):
 
 
 def test_no_text_below_the_minimum(fig):
-    sizes = {t.get_text(): t.get_fontsize() for t in fig.findobj(Text) if t.get_text().strip()}
-    assert sizes, "a figure with no text at all"
-    small = {s: size for s, size in sizes.items() if size < figures.MIN_FONT_PT}
-    assert not small, f"text below {figures.MIN_FONT_PT} pt: {small}"
-    assert fig.dpi == figures.DPI
+    assert_legible(fig)
 
 
 @pytest.mark.parametrize("name", PHONE_FIGURES)
 def test_fits_a_phone_at_its_own_size(name):
     f = PHONE_FIGURES[name]()
-    assert _png_width(f) <= figures.PHONE_WIDTH_IN * figures.DPI
+    assert png_width(f) <= figures.PHONE_WIDTH_IN * figures.DPI
     plt.close(f)
 
 
 def test_the_wide_figure_fits_the_desk_column():
     f = WIDE_FIGURES["im2col (chapter 5)"]()
-    assert _png_width(f) <= 672  # the book's text column at 1280 px, less the dark theme's frame
+    assert png_width(f) <= 672  # the book's text column at 1280 px, less the dark theme's frame
     plt.close(f)
 
 
-def _inside(outer, box, tol=0.5):
-    return (outer.x0 - tol <= box.x0 and box.x1 <= outer.x1 + tol
-            and outer.y0 - tol <= box.y0 and box.y1 <= outer.y1 + tol)
-
-
 def test_nothing_is_cut_off_at_an_edge(fig):
-    """Every outline and every label lies whole inside its Axes and the figure (thick edges included)."""
-    renderer = fig.canvas.get_renderer()
-    cut = []
-    for ax in fig.axes:
-        for patch in ax.patches:
-            box = patch.get_window_extent(renderer).padded(patch.get_linewidth() * fig.dpi / 72 / 2)
-            if patch.get_clip_on() and not _inside(ax.bbox, box):
-                cut.append(f"{type(patch).__name__} at {box.bounds}")
-    for text in fig.findobj(Text):
-        if text.get_text().strip() and not _inside(fig.bbox, text.get_window_extent(renderer)):
-            cut.append(f"text {text.get_text()!r} at {text.get_window_extent(renderer).bounds}")
-    assert not cut, cut
+    assert_nothing_cut_off(fig)
 
 
 def test_the_window_figure_spells_out_its_sum():
