@@ -15,17 +15,13 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Circle, Rectangle
 from matplotlib.textpath import TextPath
 
+from .figures import DPI, MIN_FONT_PT, PHONE_WIDTH_IN
 from .geometry import conv_geometry
 
 __all__ = ["dilated_window_figure", "receptive_field_figure", "stamps_figure", "transpose_matrix_figure",
            "checkerboard_figure", "DPI", "MIN_FONT_PT", "PHONE_WIDTH_IN"]
 
-#: Dots per inch of every figure (the PNG a notebook stores).
-DPI = 100
-#: The smallest text any figure draws, in points.
-MIN_FONT_PT = 11
-#: Widest figure (its PNG, as a notebook stores it) that fits a 390 px phone at its own size.
-PHONE_WIDTH_IN = 3.4
+# DPI, MIN_FONT_PT and PHONE_WIDTH_IN: the book's one set, from convkit.figures (re-exported here).
 NUMBER_PT = 12  # numbers inside grid cells
 ORANGE, BLUE, SKY, GREY, VERMILION, GREEN = "#E69F00", "#0072B2", "#56B4E9", "#DDDDDD", "#D55E00", "#009E73"
 _MARGIN_IN = 0.05  # room around the drawing for thick outlines

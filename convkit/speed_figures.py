@@ -11,11 +11,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
+from .figures import DPI, MIN_FONT_PT, PHONE_WIDTH_IN
+
 __all__ = ["multiplications_figure", "tiles_figure", "time_figure", "memory_figure", "STYLE"]
 
-DPI = 100
-MIN_FONT_PT = 11
-PHONE_WIDTH_IN = 3.4
 ORANGE, BLUE, SKY, GREY, VERMILION, GREEN, PURPLE, BLACK = ("#E69F00", "#0072B2", "#56B4E9", "#DDDDDD", "#D55E00",
                                                             "#009E73", "#CC79A7", "#000000")
 
@@ -27,9 +26,13 @@ STYLE = {
 }
 
 
+#: Width of every figure here: the PNG a notebook stores adds 0.1 in of margin on each side.
+_WIDTH_IN = PHONE_WIDTH_IN - 0.3
+
+
 def multiplications_figure():
     """Bars: multiplications for one tile of outputs, direct against Winograd, in 1-D and in 2-D."""
-    fig, ax = plt.subplots(figsize=(PHONE_WIDTH_IN, 2.4), dpi=DPI)
+    fig, ax = plt.subplots(figsize=(_WIDTH_IN, 2.4), dpi=DPI)
     rows = [("1-D, 2 outputs\n3 taps", 6, 4), ("2-D, 2x2 outputs\n3x3 kernel", 36, 16)]
     for i, (label, direct, wino) in enumerate(rows):
         y = 3 * (len(rows) - 1 - i)
@@ -38,7 +41,7 @@ def multiplications_figure():
         ax.text(direct + 0.8, y + 0.5, f"direct {direct}", va="center", fontsize=MIN_FONT_PT)
         ax.text(wino + 0.8, y - 0.5, f"Winograd {wino}", va="center", fontsize=MIN_FONT_PT)
     ax.set_yticks([3 * (len(rows) - 1 - i) for i in range(len(rows))], [r[0] for r in rows], fontsize=MIN_FONT_PT)
-    ax.set_xlim(0, 62)
+    ax.set_xlim(-0.6, 62)  # the bars' outlines whole, clear of the spine
     ax.set_xlabel("multiplications", fontsize=MIN_FONT_PT)
     ax.tick_params(labelsize=MIN_FONT_PT)
     for side in ("top", "right"):
@@ -65,7 +68,7 @@ def tiles_figure(hout=5, wout=5, tile=(2, 2)):
     th, tw = (hout + 1) // 2, (wout + 1) // 2
     ti, tj = tile
     hp, wp = 2 * th + 2, 2 * tw + 2  # the input (padded) the tiles read
-    fig, ax = plt.subplots(figsize=(PHONE_WIDTH_IN, 2.5), dpi=DPI)
+    fig, ax = plt.subplots(figsize=(_WIDTH_IN, 2.5), dpi=DPI)
     gap = 2
     mine = lambda r, c: ORANGE if (r // 2, c // 2) == (ti, tj) else GREY  # noqa: E731
     _grid(ax, 0, 0, 2 * th, 2 * tw, hout, wout, mine)
@@ -101,8 +104,9 @@ def _loglog(ax, xs, series, ylabel, xlabel):
     ax.tick_params(labelsize=MIN_FONT_PT)
     ax.set_xticks(xs, [str(x) for x in xs])
     ax.grid(True, which="major", color="0.85", lw=0.6)
-    ax.legend(fontsize=MIN_FONT_PT, frameon=False, ncol=3, loc="upper center", bbox_to_anchor=(0.42, -0.3),
-              handlelength=1.8, columnspacing=0.8)
+    # Below the plot, inside the figure: constrained layout makes room for it.
+    ax.figure.legend(fontsize=MIN_FONT_PT, frameon=False, ncol=3, loc="outside lower center", handlelength=1.5,
+                     columnspacing=0.6, handletextpad=0.4)
 
 
 def time_figure(sizes, times, title):
@@ -110,18 +114,16 @@ def time_figure(sizes, times, title):
 
     times: {method: [ms or None for each size]} (None where the method was not run).
     """
-    fig, ax = plt.subplots(figsize=(PHONE_WIDTH_IN, 3.9), dpi=DPI)
+    fig, ax = plt.subplots(figsize=(_WIDTH_IN, 3.9), dpi=DPI, layout="constrained")
     _loglog(ax, list(sizes), times, "time (ms)", "image side H = W")
-    ax.set_title(title, fontsize=MIN_FONT_PT)
-    fig.tight_layout()
+    fig.suptitle(title, fontsize=MIN_FONT_PT)  # centred on the figure: a long title has its whole width
     return fig
 
 
 def memory_figure(sizes, nbytes, title):
     """Peak memory (MiB, log axis) each method's pass needs, from convkit's estimates, against H = W."""
-    fig, ax = plt.subplots(figsize=(PHONE_WIDTH_IN, 3.9), dpi=DPI)
+    fig, ax = plt.subplots(figsize=(_WIDTH_IN, 3.9), dpi=DPI, layout="constrained")
     _loglog(ax, list(sizes), {m: [b / 2**20 for b in v] for m, v in nbytes.items()}, "peak memory (MiB)",
             "image side H = W")
-    ax.set_title(title, fontsize=MIN_FONT_PT)
-    fig.tight_layout()
+    fig.suptitle(title, fontsize=MIN_FONT_PT)  # centred on the figure: a long title has its whole width
     return fig

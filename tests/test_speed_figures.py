@@ -1,0 +1,53 @@
+"""Chapter 10's figures: legible on a phone, nothing cut off, every method told apart."""
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from convkit import speed_figures as sf  # noqa: E402
+from figure_rules import assert_fits_a_phone, assert_legible, assert_nothing_cut_off  # noqa: E402
+
+SIZES = [4, 8, 16, 32]
+TIMES = {"loops": [0.8, 2.7, 10.5, 42.6], "matrix": [0.11, 0.24, 4.2, None], "im2col": [0.16, 0.17, 0.21, 0.3],
+         "fast": [0.09, 0.06, 0.08, 0.13], "winograd": [0.35, 0.37, 0.41, 0.56], "floor": [0.004, 0.006, 0.013, 0.06],
+         "PyTorch": [0.08, 0.07, 0.09, 0.16]}
+# Every call the chapter makes (the timings are made up: only the drawing is tested).
+FIGURES = {
+    "multiplications": lambda: sf.multiplications_figure(),
+    "tiles (chapter 10)": lambda: sf.tiles_figure(5, 5, tile=(1, 2)),
+    "tiles, even output": lambda: sf.tiles_figure(4, 6, tile=(0, 0)),
+    "time (chapter 10)": lambda: sf.time_figure(SIZES, TIMES, "forward + backward, float64"),
+    "memory (chapter 10)": lambda: sf.memory_figure([4, 8, 16, 32, 64, 128],
+                                                    {m: [2**20 * s ** 2 for s in (4, 8, 16, 32, 64, 128)]
+                                                     for m in ("loops", "matrix", "im2col", "fast", "winograd")},
+                                                    "peak memory, forward + backward"),
+}
+
+
+@pytest.fixture(params=FIGURES, ids=list(FIGURES))
+def fig(request):
+    f = FIGURES[request.param]()
+    yield f
+    plt.close(f)
+
+
+def test_no_text_below_the_minimum(fig):
+    assert_legible(fig)
+
+
+def test_fits_a_phone(fig):
+    assert_fits_a_phone(fig)
+
+
+def test_nothing_is_cut_off_at_an_edge(fig):
+    assert_nothing_cut_off(fig)
+
+
+def test_every_method_has_its_own_style_and_a_legend_entry():
+    f = sf.time_figure(SIZES, TIMES, "t")
+    styles = {(line.get_color(), line.get_marker(), line.get_linestyle()) for line in f.axes[0].get_lines()}
+    assert len(styles) == len(TIMES)
+    assert sorted(t.get_text() for t in f.legends[0].get_texts()) == sorted(TIMES)
+    plt.close(f)
