@@ -58,7 +58,7 @@ def connections_figure(n=6, f=3):
     cell = min(0.5, _ROOM_IN / width)
     styles = [("-", VERMILION), ("--", BLUE), (":", "black"), ("-.", GREEN)]
     titles = [f"dense: every output reads all {n} inputs, {dense} weights",
-              f"local: each output reads {f} inputs, {local} weights",
+              f"local: each output reads up to {f} neighbours ({f - p} at the ends), {local} weights of its own",
               f"local and shared (a convolution): {f} weights, one line style each, used by every output"]
     blocks = [_wrap(t, width * cell) for t in titles]
     row, radius, gap = 1.6, 0.2, 0.45

@@ -71,6 +71,7 @@ def test_connection_counts_are_counted():
     f = cfig.connections_figure()
     texts = " ".join(_texts(f))
     assert "36 weights" in texts and "16 weights" in texts and "3 weights" in texts
+    assert "reads up to 3 neighbours (2 at the ends), 16 weights of its own" in texts  # 6 x 3 - 2 = 16
     lines = f.axes[0].get_lines()
     assert len(lines) == 36 + 16 + 16  # every weight drawn; the shared panel has the local panel's joins
     plt.close(f)
