@@ -1089,7 +1089,7 @@ def check_winograd_f23(fn):
                           f"m3 = (d2 - d1)(w0 - w1 + w2)/2, m4 = (d1 - d3) w2")
         return len(cases) + 1
 
-    return _run("Winograd F(2, 3): right outputs, at most 4 multiplications", body)
+    return _run("F(2, 3) in <= 4 products", body)
 
 
 def check_winograd_corr2d(fn):
@@ -1112,7 +1112,7 @@ def check_winograd_corr2d(fn):
                 (corr2d(x, g.T), "w is transposed: U = G w G^T, with w as it is")])
         return len(cases)
 
-    return _run("Winograd F(2x2, 3x3) on a whole image, tile by tile", body)
+    return _run("F(2x2, 3x3), tile by tile", body)
 
 
 __all__ += ["check_winograd_f23", "check_winograd_corr2d"]

@@ -13,7 +13,7 @@ from matplotlib.patches import Rectangle
 
 from .figures import DPI, MIN_FONT_PT, PHONE_WIDTH_IN
 
-__all__ = ["multiplications_figure", "tiles_figure", "time_figure", "memory_figure", "STYLE"]
+__all__ = ["multiplications_figure", "tiles_figure", "time_figure", "memory_figure", "STYLE", "HOLLOW"]
 
 ORANGE, BLUE, SKY, GREY, VERMILION, GREEN, PURPLE, BLACK = ("#E69F00", "#0072B2", "#56B4E9", "#DDDDDD", "#D55E00",
                                                             "#009E73", "#CC79A7", "#000000")
@@ -21,9 +21,12 @@ ORANGE, BLUE, SKY, GREY, VERMILION, GREEN, PURPLE, BLACK = ("#E69F00", "#0072B2"
 #: (colour, marker, line style) of each contestant, the same in every figure of the chapter.
 STYLE = {
     "loops": (VERMILION, "o", "-"), "matrix": (PURPLE, "s", "--"), "im2col": (SKY, "^", "-."),
-    "fast": (BLUE, "D", "-"), "winograd": (ORANGE, "v", "--"), "PyTorch": (GREEN, "P", ":"),
+    "fast": (BLUE, "D", "-"), "winograd": (ORANGE, "v", "--"), "PyTorch": (GREEN, "o", ":"),
     "floor": (BLACK, "x", ":"),
 }
+#: Drawn with large hollow markers on top of the others: PyTorch's times can sit on the fast path's,
+#: and a filled diamond inside an open ring still shows both.
+HOLLOW = {"PyTorch"}
 
 
 #: Width of every figure here: the PNG a notebook stores adds 0.1 in of margin on each side.
@@ -95,7 +98,10 @@ def _loglog(ax, xs, series, ylabel, xlabel):
     for name, ys in series.items():
         colour, marker, ls = STYLE.get(name, (GREY, ".", "-"))
         pts = [(x, y) for x, y in zip(xs, ys) if y is not None and np.isfinite(y)]
-        if pts:
+        if pts and name in HOLLOW:
+            ax.plot(*zip(*pts), color=colour, marker=marker, ls=ls, lw=2.2, ms=11, mfc="none", mew=1.8,
+                    zorder=3, label=name)
+        elif pts:
             ax.plot(*zip(*pts), color=colour, marker=marker, ls=ls, lw=1.8, ms=6, label=name)
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")

@@ -51,3 +51,16 @@ def test_every_method_has_its_own_style_and_a_legend_entry():
     assert len(styles) == len(TIMES)
     assert sorted(t.get_text() for t in f.legends[0].get_texts()) == sorted(TIMES)
     plt.close(f)
+
+
+def test_pytorch_stays_visible_on_top_of_fast():
+    """Where PyTorch's time equals fast's, its open ring, larger than fast's diamond and drawn above it, still shows."""
+    same = dict(TIMES, PyTorch=list(TIMES["fast"]))
+    f = sf.time_figure(SIZES, same, "t")
+    lines = {line.get_label(): line for line in f.axes[0].get_lines()}
+    torch_line, fast_line = lines["PyTorch"], lines["fast"]
+    assert torch_line.get_markerfacecolor() == "none"
+    assert torch_line.get_markersize() > 1.5 * fast_line.get_markersize()
+    assert torch_line.get_zorder() > fast_line.get_zorder()
+    assert torch_line.get_marker() != fast_line.get_marker()
+    plt.close(f)
