@@ -9,7 +9,6 @@ import pytest  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
 import convkit as ck  # noqa: E402
-from figure_rules import assert_fits_a_phone, assert_legible, assert_nothing_cut_off  # noqa: E402
 from convkit import backward_figures as bfig  # noqa: E402
 
 X = np.array([[1, 0, 2, 1, 0], [3, 1, 0, 2, 1], [0, 2, 1, 3, 0], [1, 0, 3, 1, 2], [2, 1, 0, 0, 1]], float)
@@ -28,25 +27,6 @@ FIGURES = {
         np.arange(9.0).reshape(3, 3), np.arange(6.0).reshape(2, 3), stride=3, padding=1, x_shape=(6, 7),
         pixel=(0, 0)),
 }
-
-
-@pytest.fixture(params=FIGURES, ids=list(FIGURES))
-def fig(request):
-    f = FIGURES[request.param]()
-    yield f
-    plt.close(f)
-
-
-def test_no_text_below_the_minimum(fig):
-    assert_legible(fig)
-
-
-def test_fits_a_phone(fig):
-    assert_fits_a_phone(fig)
-
-
-def test_nothing_is_cut_off_at_an_edge(fig):
-    assert_nothing_cut_off(fig)
 
 
 def _texts(f):

@@ -5,11 +5,9 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-import pytest  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
 from convkit import dilation_figures as dfig  # noqa: E402
-from figure_rules import assert_fits_a_phone, assert_legible, assert_nothing_cut_off  # noqa: E402
 
 X7 = np.random.default_rng(8).integers(0, 10, (7, 7))
 K3 = np.array([[1, 0, 1], [0, 2, 0], [1, 0, 1]])
@@ -25,25 +23,6 @@ FIGURES = {
     "(W*)^T (chapter 8)": lambda: dfig.transpose_matrix_figure([1, 2, 3], 3, stride=2),
     "checkerboard (chapter 8)": lambda: dfig.checkerboard_figure(),
 }
-
-
-@pytest.fixture(params=FIGURES, ids=list(FIGURES))
-def fig(request):
-    f = FIGURES[request.param]()
-    yield f
-    plt.close(f)
-
-
-def test_no_text_below_the_minimum(fig):
-    assert_legible(fig)
-
-
-def test_fits_a_phone(fig):
-    assert_fits_a_phone(fig)
-
-
-def test_nothing_is_cut_off_at_an_edge(fig):
-    assert_nothing_cut_off(fig)
 
 
 def _texts(f):

