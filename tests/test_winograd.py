@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import convkit as ck
 from convkit.geometry import conv_geometry
-from convkit.methods import fast, winograd
+from convkit.methods import _kernels, fast, winograd
 
 F32, F64 = np.dtype(np.float32), np.dtype(np.float64)
 
@@ -35,28 +35,38 @@ def exact(x, wt, b, padding, dout=None):
 sizes = st.integers(1, 9)
 
 
+#: The two implementations of the tile transforms: numpy's slices and numba's loops (when numba imports).
+TRANSFORMS = [pytest.param(_kernels.NUMPY, id="numpy")] + (
+    [pytest.param(_kernels.NUMBA, id="numba")] if _kernels.NUMBA is not None else [])
+
+
+@pytest.mark.parametrize("kernels", TRANSFORMS)
 @settings(max_examples=60, deadline=None)
 @given(n=st.integers(1, 3), c=st.integers(1, 5), k=st.integers(1, 5), h=sizes, w=sizes,
        ph=st.integers(0, 4), pw=st.integers(0, 4), dtype=st.sampled_from([F32, F64]), seed=st.integers(0, 2**16))
-def test_matches_the_direct_methods(n, c, k, h, w, ph, pw, dtype, seed):
-    """Any N, C, K, H, W (odd included) and any padding, forward and all three gradients."""
+def test_matches_the_direct_methods(kernels, n, c, k, h, w, ph, pw, dtype, seed):
+    """Any N, C, K, H, W (odd included) and any padding, forward and all three gradients, with either
+    implementation of the transforms."""
     if h + 2 * ph < 3 or w + 2 * pw < 3:  # the kernel does not fit: the geometry check's business
         return
     x, wt, b, rng = problem(n, c, k, h, w, seed)
     want = exact(x, wt, b, (ph, pw), dout := rng.standard_normal((n, k, h + 2 * ph - 2, w + 2 * pw - 2)))
     xs, ws, bs, ds = (a.astype(dtype) for a in (x, wt, b, dout))
-    got = (ck.conv2d(xs, ws, bs, padding=(ph, pw), method="winograd"),
-           *ck.conv2d_backward(ds, xs, ws, padding=(ph, pw), method="winograd"))
+    with _kernels.using(kernels):
+        got = (ck.conv2d(xs, ws, bs, padding=(ph, pw), method="winograd"),
+               *ck.conv2d_backward(ds, xs, ws, padding=(ph, pw), method="winograd"))
     for name, g, e in zip(("out", "dx", "dw", "db"), got, want):
         assert g.dtype == dtype and g.shape == e.shape, name
         assert scaled_error(g, e) < winograd.RTOL[dtype], (name, scaled_error(g, e))
 
 
-def test_odd_sizes_fill_every_output():
+@pytest.mark.parametrize("kernels", TRANSFORMS)
+def test_odd_sizes_fill_every_output(kernels):
     """An odd Hout/Wout leaves a half tile: every output must still be written (np.empty is not zero)."""
     x, wt, b, _ = problem(2, 3, 4, 7, 6)
     for p in (0, 1, 2, 3):
-        out = ck.conv2d(x, wt, b, padding=(p, p + 1), method="winograd")
+        with _kernels.using(kernels):
+            out = ck.conv2d(x, wt, b, padding=(p, p + 1), method="winograd")
         ref = ck.conv2d(x, wt, b, padding=(p, p + 1), method="loops")
         assert out.shape == ref.shape and np.all(np.isfinite(out))
         assert scaled_error(out, ref) < winograd.RTOL[F64]

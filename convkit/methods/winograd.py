@@ -37,6 +37,12 @@ Backward:
   ``dw = G^T dU G``.
 * ``db`` is ``dout`` summed.
 
+Speed: the transforms are only additions, but they read and write 4x the input (and the
+output) once more; at the benchmark's shapes they took as long as the products when written
+with numpy slices. With numba installed they run as compiled loops
+(:mod:`._winograd_kernels`), 2-3x faster; :func:`convkit.methods._kernels.using` switches
+both this and the fast path to the numpy version.
+
 Accuracy: the transforms add and subtract up to 4 inputs (and halve 3 weights)
 before each product, so rounding errors grow a little over direct
 correlation's: :data:`RTOL` is the bound the tests hold it to, and
@@ -45,11 +51,12 @@ correlation's: :data:`RTOL` is the bound the tests hold it to, and
 import numpy as np
 
 from ..errors import ConvArgumentError
-from . import fast
+from . import _kernels, _winograd_kernels, fast
 
-#: Target bytes of one block's transformed tiles V: small enough to stay in cache between
-#: the input transform and the 16 products that read it.
-BLOCK_BYTES = 2**21
+#: Target bytes of one block's V and M (its transformed tiles and their products): small enough to
+#: stay in the last-level cache between the transforms and the 16 products. Of 1, 2, 4, 8 and 16 MiB,
+#: 4 MiB was fastest at the benchmark's shapes here (with numba's transforms, 2 threads).
+BLOCK_BYTES = 2**22
 
 #: Tolerance the tests hold Winograd to: the largest error, relative to the largest |entry|
 #: of the exact result, is below 32 units of rounding of the dtype (about 3.8e-6 in float32,
@@ -108,17 +115,26 @@ def _bt(x0, x1, x2, x3, outs):
     np.subtract(x1, x3, out=outs[3])
 
 
-def transform_input(x, ph, pw, ho, wo):
-    """V = B^T d B of every 4x4 input tile: x (N, C, H, W) -> V (16, C, N*TH*TW).
+def _compiled():
+    """Whether to use the compiled transforms: when the fast path uses numba's kernels (one switch, :func:`_kernels.using`)."""
+    return _winograd_kernels.KERNELS is not None and _kernels.KERNELS is _kernels.NUMBA
+
+
+def transform_input(x, ph, pw, ho, wo, v=None):
+    """V = B^T d B of every 4x4 input tile: x (N, C, H, W) -> V (16, C, N*TH*TW), written into ``v`` if given.
 
     The tiles of image n come in row-major order at n*TH*TW; (TH, TW) = ceil((Hout, Wout)/2).
     """
     n, c, h, w = x.shape
     th, tw = _tiles(ho, wo)
+    if _compiled():
+        v = np.empty((16, c, n * th * tw), x.dtype) if v is None else v
+        _winograd_kernels.transform_input(x, ph, pw, th, tw, v)
+        return v
     hp, wp = 2 * th + 2, 2 * tw + 2  # the tiles' span: one row/column past the padded input if Hout/Wout is odd
     xp = np.zeros((n, c, hp, wp), x.dtype)
     xp[:, :, ph : ph + h, pw : pw + w] = x
-    v = np.empty((16, c, n, th, tw), x.dtype)
+    v = np.empty((16, c, n, th, tw), x.dtype) if v is None else v.reshape(16, c, n, th, tw)
     rows = [xp[:, :, r : r + 2 * th : 2, :] for r in range(4)]  # row r of every tile, (N, C, TH, Wp)
     t = [np.empty((n, c, th, wp), x.dtype) for _ in range(4)]
     _bt(*rows, t)
@@ -136,9 +152,12 @@ def _at(m0, m1, m2, m3, out0, out1, tmp):
     np.subtract(tmp, m3, out=out1)
 
 
-def transform_output(m, n, ho, wo, out):
-    """out (N, K, Hout, Wout) = A^T M A of every tile; m (16, K, N*TH*TW)."""
-    k = m.shape[1]
+def transform_output(m, bias, out):
+    """out (N, K, Hout, Wout) = A^T M A of every tile, plus ``bias`` (K,); m (16, K, N*TH*TW)."""
+    if _compiled():
+        _winograd_kernels.transform_output(m, bias, out)
+        return
+    n, k, ho, wo = out.shape
     th, tw = _tiles(ho, wo)
     m = m.reshape(4, 4, k, n, th, tw)
     z = np.empty((2, 4, k, n, th, tw), m.dtype)
@@ -151,6 +170,7 @@ def transform_output(m, n, ho, wo, out):
         for s in range(2):
             dst = out[:, :, r::2, s::2]
             dst[...] = y[s, :, :, : dst.shape[2], : dst.shape[3]].transpose(1, 0, 2, 3)
+    out += bias[:, None, None]
 
 
 def _gemms(u, v, out):
@@ -160,48 +180,53 @@ def _gemms(u, v, out):
     return out
 
 
-def _image_blocks(n, per_image):
-    """Ranges [n0, n1) of the batch whose transformed tiles take about BLOCK_BYTES (at least one image)."""
-    m = int(max(1, min(n, BLOCK_BYTES // max(per_image, 1))))
-    return [(n0, min(n, n0 + m)) for n0 in range(0, n, m)]
-
-
-def _correlate_block(x, u, ph, pw, ho, wo, out):
-    """out (m, K, Hout, Wout) of a block x (m, C, H, W); its V and M die on return."""
-    v = transform_input(x, ph, pw, ho, wo)
-    m = _gemms(u, v, np.empty((16, u.shape[1], v.shape[2]), x.dtype))
-    transform_output(m, x.shape[0], ho, wo, out)
+def _blocks(n0, n1, per_image):
+    """Ranges [i0, i1) of images [n0, n1) whose scratch takes about BLOCK_BYTES (at least one image)."""
+    m = int(max(1, BLOCK_BYTES // max(per_image, 1)))
+    return [(i, min(n1, i + m)) for i in range(n0, n1, m)]
 
 
 def _blocks_per_part(n, macs, per_image):
-    """For each thread, its blocks of images [n0, n1)."""
-    return [[(p.start + a, p.start + b) for a, b in _image_blocks(p.stop - p.start, per_image)]
-            for p in fast.split_batch(n, macs)]
+    """For each thread (:func:`fast.split_batch`), its :func:`_blocks`."""
+    return [_blocks(p.start, p.stop, per_image) for p in fast.split_batch(n, macs)]
 
 
-def correlate(x, u, ph, pw, ho, wo):
-    """Stride-1 correlation with 3x3 filters already transformed: x (N, C, H, W), u (16, K, C) -> (N, K, Hout, Wout).
+def _correlate_block(x, u, b, ph, pw, ho, wo, out, v, m):
+    """out (m, K, Hout, Wout) of a block x (m, C, H, W) plus the bias b; v and m are scratch for its V and M."""
+    v = transform_input(x, ph, pw, ho, wo, v)
+    transform_output(_gemms(u, v, m), b, out)
 
-    A block of images at a time (their V about :data:`BLOCK_BYTES`, so that it is still in
-    cache when the products read it), the batch split over :func:`fast.parallel`'s threads.
+
+def correlate(x, u, ph, pw, ho, wo, b=None):
+    """Stride-1 correlation with 3x3 filters already transformed, plus the bias b (K,) if given:
+    x (N, C, H, W), u (16, K, C) -> (N, K, Hout, Wout).
+
+    A block of images at a time (:func:`_blocks`: its V and M about :data:`BLOCK_BYTES`, so that
+    they are still in cache between the transforms and the products), the batch split over
+    :func:`fast.parallel`'s threads.
     """
     n, c = x.shape[:2]
     k = u.shape[1]
     th, tw = _tiles(ho, wo)
     out = np.empty((n, k, ho, wo), x.dtype)
-    parts = _blocks_per_part(n, 16 * n * k * c * th * tw, 16 * c * th * tw * x.itemsize)
+    parts = _blocks_per_part(n, 16 * n * k * c * th * tw, 16 * (c + k) * th * tw * x.itemsize)
+    b = np.zeros(k, x.dtype) if b is None else b
+    x = np.ascontiguousarray(x)
 
     def run(i):
-        for n0, n1 in parts[i]:
-            _correlate_block(x[n0:n1], u, ph, pw, ho, wo, out[n0:n1])
+        most = max(i1 - i0 for i0, i1 in parts[i]) * th * tw  # tiles of the part's largest block
+        v, m = np.empty(16 * c * most, x.dtype), np.empty(16 * k * most, x.dtype)
+        for i0, i1 in parts[i]:
+            p = (i1 - i0) * th * tw
+            vb, mb = v[: 16 * c * p].reshape(16, c, p), m[: 16 * k * p].reshape(16, k, p)
+            _correlate_block(x[i0:i1], u, b, ph, pw, ho, wo, out[i0:i1], vb, mb)
 
     fast.parallel(run, parts)
     return out
 
 
 def forward(x, w, b, g, ws=None):
-    out = correlate(x, transform_filters(w), g.ph, g.pw, g.ho, g.wo)
-    out += b[None, :, None, None]
+    out = correlate(x, transform_filters(w), g.ph, g.pw, g.ho, g.wo, b.astype(x.dtype, copy=False))
     return out, (x, w, g)
 
 
@@ -212,6 +237,10 @@ def cache_for(x, w, g, ws=None):
 def _output_tiles_adjoint(dout, th, tw):
     """dM = A dY A^T of every 2x2 tile of dout (zero past its edge): (N, K, Hout, Wout) -> (16, K, N*TH*TW)."""
     n, k, ho, wo = dout.shape
+    if _compiled():
+        dm = np.empty((16, k, n * th * tw), dout.dtype)
+        _winograd_kernels.output_adjoint(np.ascontiguousarray(dout), th, tw, dm)
+        return dm
     dy = np.zeros((n, k, 2 * th, 2 * tw), dout.dtype)
     dy[:, :, :ho, :wo] = dout
     dm = np.empty((4, 4, k, n, th, tw), dout.dtype)
@@ -243,7 +272,7 @@ def backward(dout, cache, ws=None):
     x, w, g = cache
     th, tw = _tiles(g.ho, g.wo)
     # dw: dU[ab] = sum over the tiles of dM[ab] @ V[ab]^T, then dw = G^T dU G.
-    parts = _blocks_per_part(g.n, 16 * g.n * g.k * g.c * th * tw, 16 * max(g.c, g.k) * th * tw * x.itemsize)
+    parts = _blocks_per_part(g.n, 16 * g.n * g.k * g.c * th * tw, 16 * (g.c + g.k) * th * tw * x.itemsize)
 
     def run(i):
         du = np.zeros((16, g.k, g.c), x.dtype)
@@ -266,15 +295,16 @@ def backward(dout, cache, ws=None):
 
 def _correlate_bytes(n, c, k, ho, wo, item):
     """Peak bytes of :func:`correlate` and the filters' transform beyond its input: U (and as much
-    again inside einsum), the output, and in each thread at once its largest block's padded input,
-    B^T's four row sums and V, then V, M and A^T's temporaries."""
+    again inside einsum), the output, and in each thread its largest block's V and M, and with
+    numpy's transforms the block's padded input, B^T's four row sums, then A^T's temporaries."""
     th, tw = _tiles(ho, wo)
+    numpy = not _compiled()
     total = 2 * 16 * k * c + n * k * ho * wo
-    for blocks in _blocks_per_part(n, 16 * n * k * c * th * tw, 16 * c * th * tw * item):
+    for blocks in _blocks_per_part(n, 16 * n * k * c * th * tw, 16 * (c + k) * th * tw * item):
         m = blocks[0][1] - blocks[0][0]
         xp, t = m * c * (2 * th + 2) * (2 * tw + 2), 4 * m * c * th * (2 * tw + 2)
         v, mm, at = 16 * c * m * th * tw, 16 * k * m * th * tw, 11 * k * m * th * tw
-        total += max(xp + t + v, v + mm + at)
+        total += v + mm + numpy * max(xp + t, at)
     return total * item
 
 
@@ -284,13 +314,15 @@ def bytes_needed(g, dtype, backward=False):
     if not backward:
         return _correlate_bytes(g.n, g.c, g.k, g.ho, g.wo, item)
     th, tw = _tiles(g.ho, g.wo)
-    # dw: per thread, a block's padded input, B^T's rows and V; then V and the adjoint's dY, E and dM.
-    dw_phase = 0
-    for blocks in _blocks_per_part(g.n, 16 * g.n * g.k * g.c * th * tw, 16 * max(g.c, g.k) * th * tw * item):
+    # dw: per thread, a block's V and dM; with numpy's transforms first the padded input and B^T's
+    # rows beside V, then V and the adjoint's dY, E and dM.
+    dw_phase, numpy = 0, not _compiled()
+    for blocks in _blocks_per_part(g.n, 16 * g.n * g.k * g.c * th * tw, 16 * (g.c + g.k) * th * tw * item):
         m = blocks[0][1] - blocks[0][0]
         xp, t = m * g.c * (2 * th + 2) * (2 * tw + 2), 4 * m * g.c * th * (2 * tw + 2)
         v = 16 * g.c * m * th * tw
-        dw_phase += max(xp + t + v, v + 28 * g.k * m * th * tw)
+        dw_phase += max(xp + t + v, v + 28 * g.k * m * th * tw) if numpy else v + 16 * g.k * m * th * tw
+        dw_phase += 2 * 16 * g.k * g.c  # the part's dU and the block's
     # dx: the correlation of dout (K channels in, C out), and the crop's copy when P > 2.
     qh, qw = max(2 - g.ph, 0), max(2 - g.pw, 0)
     fh, fw = g.ho + 2 * qh - 2, g.wo + 2 * qw - 2
