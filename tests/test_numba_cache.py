@@ -15,10 +15,12 @@ RUN = """
 import numba, numpy as np, convkit as ck
 from convkit.methods import _kernels
 assert _kernels.KERNELS.name == "numba", _kernels.KERNELS.name
-for dt in (np.float32, np.float64):
-    x, w = np.ones((2, 3, 8, 8), dt), np.ones((4, 3, 3, 3), dt)
-    out = ck.conv2d(x, w, padding=1, method="fast")
-    ck.conv2d_backward(np.ones_like(out), x, w, padding=1, method="fast")
+with _kernels.using(_kernels.NUMBA):  # numba's kernels even for these small problems
+    for dt in (np.float32, np.float64):
+        x, w = np.ones((2, 3, 8, 8), dt), np.ones((4, 3, 3, 3), dt)
+        for method in ("fast", "winograd"):
+            out = ck.conv2d(x, w, padding=1, method=method)
+            ck.conv2d_backward(np.ones_like(out), x, w, padding=1, method=method)
 print(repr(numba.config.CACHE_DIR), _kernels.cache_dir())
 """
 
@@ -40,6 +42,7 @@ def test_kernels_are_cached_in_the_users_cache_directory(tmp_path):
     assert Path(where) == tmp_path / "convkit" / "numba"
     cached = sorted(p.name for p in Path(where).rglob("*.nbi"))
     assert any("_nb_im2col" in n for n in cached) and any("_nb_col2im" in n for n in cached), cached
+    assert any("_nb_transform_input" in n for n in cached) and any("_nb_output_adjoint" in n for n in cached), cached
     assert not _written_in_package(start), "numba wrote its cache inside the package"
     assert global_dir == "''", "numba's global CACHE_DIR must be left as it was, for other libraries"
 
@@ -48,3 +51,27 @@ def test_numba_cache_dir_wins(tmp_path):
     _, where = _run({"NUMBA_CACHE_DIR": str(tmp_path / "mine"), "XDG_CACHE_HOME": str(tmp_path / "xdg")})
     assert Path(where) == tmp_path / "mine"
     assert list((tmp_path / "mine").rglob("*.nbi")) and not (tmp_path / "xdg").exists()
+
+
+LAZY = """
+import sys, numpy as np, convkit as ck
+from convkit.methods import _kernels, fast
+x, w = np.ones((2, 3, 8, 8)), np.ones((4, 3, 3, 3))  # 2 * 4 * 3 * 9 * 64 = 13824 multiply-adds
+for method in ("fast", "winograd"):
+    ck.conv2d_backward(ck.conv2d(x, w, padding=1, method=method), x, w, padding=1, method=method)
+print("numba" in sys.modules, end=" ")
+x, w = np.ones((8, 16, 32, 32), np.float32), np.ones((32, 16, 3, 3), np.float32)  # 37.7 million
+print(fast.kernels(ck.geometry.conv_geometry(x.shape, w.shape, 1, 1)), end=" ")
+ck.conv2d(x, w, padding=1, method="fast")
+print("numba" in sys.modules)
+"""
+
+
+def test_small_problems_never_load_numba(tmp_path):
+    """A new process that only runs small problems (a reader's examples) starts without importing numba
+    (~0.5 s with its cached kernels); the first problem above NUMBA_MIN_MACS loads it."""
+    env = {**{k: v for k, v in os.environ.items() if k not in ("NUMBA_CACHE_DIR", "NUMBA_DISABLE_JIT")},
+           "XDG_CACHE_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", LAZY], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "numba", "True"]

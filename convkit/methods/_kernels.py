@@ -23,13 +23,18 @@ output, with no transpose.
   of (16, 32, 32) with a 3x3 window, its col2im took 0.31 ms against 0.9-1.0 ms
   for the numpy one (float32, one core).
 
-:data:`KERNELS` is the one the fast path uses: numba's when it imports.
+:func:`for_macs` picks one for a problem: numba's (when it imports) from
+:data:`NUMBA_MIN_MACS` multiply-adds up, numpy's below. numba is imported, and
+its kernels loaded from the cache (or compiled), only when a problem that large
+first comes: that costs about 0.5 s, and on a small problem it would save
+under a millisecond.
 """
 from __future__ import annotations
 
 import contextlib
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Callable, NamedTuple
 
@@ -55,10 +60,16 @@ def _np_col2im(cols, g, dx):
 
 NUMPY = Kernels("numpy", _np_im2col, _np_col2im)
 
-try:
-    import numba
-except ImportError:  # the fast path still works, with the numpy kernels
-    numba = None
+#: Problems (multiply-adds of the forward) from this size up use numba's kernels, smaller ones numpy's.
+#: One forward+backward of that size takes a few ms, of which numba's kernels save 20-30%; below it they
+#: save under a millisecond a call, while importing numba and loading its kernels costs ~0.5 s once per
+#: process. So a reader's small examples (and a process that only runs them) never wait for numba.
+NUMBA_MIN_MACS = 2**23
+
+_forced = None  # the kernels :func:`using` imposes, else None
+_numba = ()  # numba's Kernels once loaded (None if numba is missing or disabled); () before the first try
+numba = None  # the numba module, once loaded
+_loading = threading.Lock()
 
 
 def cache_dir() -> Path:
@@ -79,6 +90,7 @@ def cache_dir() -> Path:
 
 
 def _compile(fn):
+    """``fn`` compiled by numba (imported by :func:`numba_kernels`), nogil, cached in :func:`cache_dir`."""
     # nogil: the fast path runs two blocks side by side in threads.
     # cache: compiled once per dtype, then loaded by later processes from cache_dir(). numba picks the
     # cache's place when the function is decorated, from its global CACHE_DIR: set it for our kernels
@@ -172,33 +184,66 @@ def _nb_col2im(cols, fh, fw, sh, sw, ph, pw, dh, dw, ho, wo, dx):
                                 df[np.uintp(d + q * sw)] += cf[np.uintp(s + q)]
 
 
-if numba is not None and numba.config.DISABLE_JIT:  # NUMBA_DISABLE_JIT=1: the loops would run as Python
-    numba = None
+def numba_kernels():
+    """numba's kernels: imported, and loaded from :func:`cache_dir` or compiled, on the first call.
 
-if numba is not None:
+    None when numba is not installed, or is disabled (``NUMBA_DISABLE_JIT=1``: the loops would
+    run as Python).
+    """
+    global _numba
+    with _loading:  # two threads asking at once load it once
+        if _numba == ():
+            _numba = _load_numba()
+    return _numba
+
+
+def _load_numba():
+    global numba, _valid
+    try:
+        import numba as nb
+    except ImportError:  # the fast path still works, with the numpy kernels
+        nb = None
+    if nb is None or nb.config.DISABLE_JIT:
+        return None
+    numba = nb
     _valid = numba.njit(inline="always")(_valid)
-    _nb_im2col, _nb_col2im = _compile(_nb_im2col), _compile(_nb_col2im)
+    im2col, col2im = _compile(_nb_im2col), _compile(_nb_col2im)
 
     def _numba_im2col(x, g, cols):
-        _nb_im2col(x, g.fh, g.fw, g.sh, g.sw, g.ph, g.pw, g.dil_h, g.dil_w, g.ho, g.wo, cols)
+        im2col(x, g.fh, g.fw, g.sh, g.sw, g.ph, g.pw, g.dil_h, g.dil_w, g.ho, g.wo, cols)
 
     def _numba_col2im(cols, g, dx):
-        _nb_col2im(cols, g.fh, g.fw, g.sh, g.sw, g.ph, g.pw, g.dil_h, g.dil_w, g.ho, g.wo, dx)
+        col2im(cols, g.fh, g.fw, g.sh, g.sw, g.ph, g.pw, g.dil_h, g.dil_w, g.ho, g.wo, dx)
 
-    NUMBA = Kernels("numba", _numba_im2col, _numba_col2im)
-else:
-    NUMBA = None
+    return Kernels("numba", _numba_im2col, _numba_col2im)
 
-#: The kernels the fast path uses.
-KERNELS = NUMBA or NUMPY
+
+def for_macs(macs):
+    """The kernels for a problem of ``macs`` multiply-adds: :func:`using`'s if inside one, numba's
+    from :data:`NUMBA_MIN_MACS` up (if it imports), else numpy's."""
+    if _forced is not None:
+        return _forced
+    if macs < NUMBA_MIN_MACS:
+        return NUMPY
+    return numba_kernels() or NUMPY
+
+
+def __getattr__(name):
+    # NUMBA and KERNELS load numba when first asked for, so that importing this module does not.
+    if name == "NUMBA":
+        return numba_kernels()
+    if name == "KERNELS":  # the kernels a large problem gets
+        return for_macs(NUMBA_MIN_MACS)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @contextlib.contextmanager
 def using(kernels):
-    """Let the fast path use ``kernels`` (e.g. :data:`NUMPY`) inside a ``with`` block: for tests and benchmarks."""
-    global KERNELS
-    saved, KERNELS = KERNELS, kernels
+    """Make the fast path (and Winograd's transforms) use ``kernels`` (e.g. :data:`NUMPY`), whatever the
+    problem's size, inside a ``with`` block: for tests and benchmarks."""
+    global _forced
+    saved, _forced = _forced, kernels
     try:
         yield
     finally:
-        KERNELS = saved
+        _forced = saved

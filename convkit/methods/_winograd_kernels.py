@@ -19,8 +19,8 @@ transform took 2.4 ms in numpy (one core).
     tile dY of dout (zeros past its edge): the adjoint of ``transform_output``.
 
 mm, v, dm and dout are C-contiguous; x and out may be slices of rows (the input and output of a
-band of tile rows). All are of one float dtype. :data:`KERNELS` is None when
-numba is missing or disabled (``NUMBA_DISABLE_JIT=1``): Winograd then uses numpy.
+band of tile rows). All are of one float dtype. :func:`compiled` gives them, or None when numba is
+missing or disabled (``NUMBA_DISABLE_JIT=1``): Winograd then uses numpy.
 """
 import numpy as np
 
@@ -180,10 +180,21 @@ def _nb_output_adjoint(dout, th, tw, dm):
                                 mf[q + j] = -f1[j]
 
 
-if _kernels.numba is not None:
-    transform_input = _kernels._compile(_nb_transform_input)
-    transform_output = _kernels._compile(_nb_transform_output)
-    output_adjoint = _kernels._compile(_nb_output_adjoint)
-    KERNELS = True
-else:
-    KERNELS = None
+class _Compiled:
+    """The three kernels, compiled (or loaded from the cache) by numba."""
+
+    def __init__(self):
+        self.transform_input = _kernels._compile(_nb_transform_input)
+        self.transform_output = _kernels._compile(_nb_transform_output)
+        self.output_adjoint = _kernels._compile(_nb_output_adjoint)
+
+
+_compiled = None
+
+
+def compiled():
+    """The compiled kernels, made on the first call; None without numba (or with NUMBA_DISABLE_JIT=1)."""
+    global _compiled
+    if _compiled is None and _kernels.numba_kernels() is not None:
+        _compiled = _Compiled()
+    return _compiled

@@ -16,9 +16,10 @@ does well (``benchmarks/conv_speed.py`` measures it):
 * **Image-major blocks.** A block's columns are (m, C*FH*FW, Hout*Wout), so
   ``W_row @ cols[i]`` is output image i exactly as (K, Hout*Wout) wants it, and
   ``W_row.T @ dout[i]`` reads dout as it is: no transposes of the output.
-* **Compiled im2col/col2im** when numba is installed (:mod:`._kernels`), else
-  Chapter 5's strided-slice code. numpy's slices walk rows of only Wout
-  numbers, and their per-row overhead dominates at these sizes.
+* **Compiled im2col/col2im** when numba is installed and the problem is large
+  enough to repay loading it (:func:`._kernels.for_macs`), else Chapter 5's
+  strided-slice code. numpy's slices walk rows of only Wout numbers, and their
+  per-row overhead dominates at the benchmark's sizes.
 * **One thread per core.** A large enough batch is split into as many parts as
   the process may use cores (:func:`cores`: ``os.sched_getaffinity``, so a
   container's or ``taskset``'s limit counts), which run side by side, each with
@@ -69,9 +70,14 @@ _pool = None
 _blas = None
 
 
-def kernels():
-    """The im2col/col2im implementation in use: ``"numba"`` or ``"numpy"``."""
-    return _kernels.KERNELS.name
+def kernels(g=None):
+    """The im2col/col2im implementation for geometry ``g`` (default: a large problem): ``"numba"`` or ``"numpy"``."""
+    return (_kernels.KERNELS if g is None else _for(g)).name
+
+
+def _for(g):
+    """The kernels for geometry g: chosen from the whole problem's size (:func:`_kernels.for_macs`)."""
+    return _kernels.for_macs(g.n * g.k * g.c * g.fh * g.fw * g.ho * g.wo)
 
 
 def parallel(fn, parts):
@@ -132,9 +138,8 @@ def _blocks(g, itemsize):
         yield n0, n1, dataclasses.replace(g, n=n1 - n0)
 
 
-def _forward_part(x, w, b, g, ws, out):
-    """out (n, K, Hout, Wout) of a slice x (n, C, H, W) of the batch."""
-    k = _kernels.KERNELS
+def _forward_part(x, w, b, g, ws, out, k):
+    """out (n, K, Hout, Wout) of a slice x (n, C, H, W) of the batch, with the im2col kernels k."""
     cff, L = g.c * g.fh * g.fw, g.ho * g.wo
     w_row, o3 = w.reshape(g.k, cff), out.reshape(g.n, g.k, L)
     blocks = list(_blocks(g, x.itemsize))
@@ -146,9 +151,8 @@ def _forward_part(x, w, b, g, ws, out):
         o += b[:, None]  # while the block is in cache
 
 
-def _backward_part(x, dout, w, g, ws, dx):
-    """(dx, dW, db) of a slice of the batch: dx written into ``dx``."""
-    k = _kernels.KERNELS
+def _backward_part(x, dout, w, g, ws, dx, k):
+    """(dx, dW, db) of a slice of the batch: dx written into ``dx``; k: the im2col/col2im kernels."""
     cff, L = g.c * g.fh * g.fw, g.ho * g.wo
     w_row, d3 = w.reshape(g.k, cff), dout.reshape(g.n, g.k, L)
     blocks = list(_blocks(g, x.itemsize))
@@ -175,10 +179,11 @@ def forward(x, w, b, g, ws=None):
     x = np.ascontiguousarray(x)
     parts, spaces = _split(g, ws)
     out = np.empty(g.out_shape, dtype=x.dtype)
+    k = _for(g)
 
     def run(i):
         p = parts[i]
-        _forward_part(x[p], w, b, dataclasses.replace(g, n=p.stop - p.start), spaces[i], out[p])
+        _forward_part(x[p], w, b, dataclasses.replace(g, n=p.stop - p.start), spaces[i], out[p], k)
 
     parallel(run, parts)
     return out, (x, w, g)
@@ -189,10 +194,11 @@ def backward(dout, cache, ws=None):
     dout = np.ascontiguousarray(dout)
     parts, spaces = _split(g, ws)
     dx = np.empty(g.x_shape, dtype=dout.dtype)
+    k = _for(g)
 
     def run(i):
         p = parts[i]
-        return _backward_part(x[p], dout[p], w, dataclasses.replace(g, n=p.stop - p.start), spaces[i], dx[p])
+        return _backward_part(x[p], dout[p], w, dataclasses.replace(g, n=p.stop - p.start), spaces[i], dx[p], k)
 
     grads = parallel(run, parts)
     dw = sum(d for d, _ in grads).reshape(g.w_shape)
@@ -208,7 +214,7 @@ def bytes_needed(g, dtype, backward=False):
     """
     item = np.dtype(dtype).itemsize
     cff, hp, wp = g.c * g.fh * g.fw, *g.padded_hw
-    pads = _kernels.KERNELS is _kernels.NUMPY  # the kernels in use now
+    pads = _for(g) is _kernels.NUMPY  # the kernels this problem gets
     total = (g.n * g.c * g.h * g.w if backward else g.n * g.k * g.ho * g.wo) * item  # dx or out
     for p in _parts(g):
         m = _block_images(dataclasses.replace(g, n=p.stop - p.start), item)

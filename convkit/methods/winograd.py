@@ -115,21 +115,29 @@ def _bt(x0, x1, x2, x3, outs):
     np.subtract(x1, x3, out=outs[3])
 
 
-def _compiled():
-    """Whether to use the compiled transforms: when the fast path uses numba's kernels (one switch, :func:`_kernels.using`)."""
-    return _winograd_kernels.KERNELS is not None and _kernels.KERNELS is _kernels.NUMBA
+def _direct_macs(n, c, k, ho, wo):
+    """Multiply-adds of the direct correlation: the problem's size, as the fast path counts it."""
+    return 9 * n * c * k * ho * wo
 
 
-def transform_input(x, ph, pw, ho, wo, v=None):
+def _transforms(macs):
+    """numba's transforms for a problem of ``macs`` (direct) multiply-adds when the fast path would use
+    numba's kernels for it (:func:`_kernels.for_macs`; one switch for both, :func:`_kernels.using`),
+    else None: numpy's."""
+    return None if _kernels.for_macs(macs) is _kernels.NUMPY else _winograd_kernels.compiled()
+
+
+def transform_input(x, ph, pw, ho, wo, v=None, nb=None):
     """V = B^T d B of every 4x4 input tile: x (N, C, H, W) -> V (16, C, N*TH*TW), written into ``v`` if given.
 
     The tiles of image n come in row-major order at n*TH*TW; (TH, TW) = ceil((Hout, Wout)/2).
+    ``nb``: numba's transforms (:func:`_transforms`) to use instead of numpy's slices.
     """
     n, c, h, w = x.shape
     th, tw = _tiles(ho, wo)
-    if _compiled():
+    if nb is not None:
         v = np.empty((16, c, n * th * tw), x.dtype) if v is None else v
-        _winograd_kernels.transform_input(x, ph, pw, th, tw, v)
+        nb.transform_input(x, ph, pw, th, tw, v)
         return v
     hp, wp = 2 * th + 2, 2 * tw + 2  # the tiles' span: one row/column past the padded input if Hout/Wout is odd
     xp = np.zeros((n, c, hp, wp), x.dtype)
@@ -152,10 +160,10 @@ def _at(m0, m1, m2, m3, out0, out1, tmp):
     np.subtract(tmp, m3, out=out1)
 
 
-def transform_output(m, bias, out):
+def transform_output(m, bias, out, nb=None):
     """out (N, K, Hout, Wout) = A^T M A of every tile, plus ``bias`` (K,); m (16, K, N*TH*TW)."""
-    if _compiled():
-        _winograd_kernels.transform_output(m, bias, out)
+    if nb is not None:
+        nb.transform_output(m, bias, out)
         return
     n, k, ho, wo = out.shape
     th, tw = _tiles(ho, wo)
@@ -191,10 +199,10 @@ def _blocks_per_part(n, macs, per_image):
     return [_blocks(p.start, p.stop, per_image) for p in fast.split_batch(n, macs)]
 
 
-def _correlate_block(x, u, b, ph, pw, ho, wo, out, v, m):
+def _correlate_block(x, u, b, ph, pw, ho, wo, out, v, m, nb):
     """out (m, K, Hout, Wout) of a block x (m, C, H, W) plus the bias b; v and m are scratch for its V and M."""
-    v = transform_input(x, ph, pw, ho, wo, v)
-    transform_output(_gemms(u, v, m), b, out)
+    v = transform_input(x, ph, pw, ho, wo, v, nb)
+    transform_output(_gemms(u, v, m), b, out, nb)
 
 
 def correlate(x, u, ph, pw, ho, wo, b=None):
@@ -210,6 +218,7 @@ def correlate(x, u, ph, pw, ho, wo, b=None):
     th, tw = _tiles(ho, wo)
     out = np.empty((n, k, ho, wo), x.dtype)
     parts = _blocks_per_part(n, 16 * n * k * c * th * tw, 16 * (c + k) * th * tw * x.itemsize)
+    nb = _transforms(_direct_macs(n, c, k, ho, wo))
     b = np.zeros(k, x.dtype) if b is None else b
     x = np.ascontiguousarray(x)
 
@@ -219,7 +228,7 @@ def correlate(x, u, ph, pw, ho, wo, b=None):
         for i0, i1 in parts[i]:
             p = (i1 - i0) * th * tw
             vb, mb = v[: 16 * c * p].reshape(16, c, p), m[: 16 * k * p].reshape(16, k, p)
-            _correlate_block(x[i0:i1], u, b, ph, pw, ho, wo, out[i0:i1], vb, mb)
+            _correlate_block(x[i0:i1], u, b, ph, pw, ho, wo, out[i0:i1], vb, mb, nb)
 
     fast.parallel(run, parts)
     return out
@@ -234,12 +243,12 @@ def cache_for(x, w, g, ws=None):
     return (x, w, g)
 
 
-def _output_tiles_adjoint(dout, th, tw):
+def _output_tiles_adjoint(dout, th, tw, nb=None):
     """dM = A dY A^T of every 2x2 tile of dout (zero past its edge): (N, K, Hout, Wout) -> (16, K, N*TH*TW)."""
     n, k, ho, wo = dout.shape
-    if _compiled():
+    if nb is not None:
         dm = np.empty((16, k, n * th * tw), dout.dtype)
-        _winograd_kernels.output_adjoint(np.ascontiguousarray(dout), th, tw, dm)
+        nb.output_adjoint(np.ascontiguousarray(dout), th, tw, dm)
         return dm
     dy = np.zeros((n, k, 2 * th, 2 * tw), dout.dtype)
     dy[:, :, :ho, :wo] = dout
@@ -260,10 +269,10 @@ def _output_tiles_adjoint(dout, th, tw):
     return dm.reshape(16, k, n * th * tw)
 
 
-def _dw_block(x, dout, g, th, tw):
+def _dw_block(x, dout, g, th, tw, nb):
     """dU (16, K, C) of a block of images; its V and dM die on return."""
-    v = transform_input(x, g.ph, g.pw, g.ho, g.wo)
-    dm = _output_tiles_adjoint(dout, th, tw)
+    v = transform_input(x, g.ph, g.pw, g.ho, g.wo, nb=nb)
+    dm = _output_tiles_adjoint(dout, th, tw, nb)
     return _gemms(dm, v.transpose(0, 2, 1), np.empty((16, g.k, g.c), x.dtype))
 
 
@@ -273,11 +282,12 @@ def backward(dout, cache, ws=None):
     th, tw = _tiles(g.ho, g.wo)
     # dw: dU[ab] = sum over the tiles of dM[ab] @ V[ab]^T, then dw = G^T dU G.
     parts = _blocks_per_part(g.n, 16 * g.n * g.k * g.c * th * tw, 16 * (g.c + g.k) * th * tw * x.itemsize)
+    nb = _transforms(_direct_macs(g.n, g.c, g.k, g.ho, g.wo))
 
     def run(i):
         du = np.zeros((16, g.k, g.c), x.dtype)
         for n0, n1 in parts[i]:
-            du += _dw_block(x[n0:n1], dout[n0:n1], g, th, tw)
+            du += _dw_block(x[n0:n1], dout[n0:n1], g, th, tw, nb)
         return du
 
     du = sum(fast.parallel(run, parts)).reshape(4, 4, g.k, g.c)
@@ -298,7 +308,7 @@ def _correlate_bytes(n, c, k, ho, wo, item):
     again inside einsum), the output, and in each thread its largest block's V and M, and with
     numpy's transforms the block's padded input, B^T's four row sums, then A^T's temporaries."""
     th, tw = _tiles(ho, wo)
-    numpy = not _compiled()
+    numpy = _transforms(_direct_macs(n, c, k, ho, wo)) is None
     total = 2 * 16 * k * c + n * k * ho * wo
     for blocks in _blocks_per_part(n, 16 * n * k * c * th * tw, 16 * (c + k) * th * tw * item):
         m = blocks[0][1] - blocks[0][0]
@@ -316,7 +326,7 @@ def bytes_needed(g, dtype, backward=False):
     th, tw = _tiles(g.ho, g.wo)
     # dw: per thread, a block's V and dM; with numpy's transforms first the padded input and B^T's
     # rows beside V, then V and the adjoint's dY, E and dM.
-    dw_phase, numpy = 0, not _compiled()
+    dw_phase, numpy = 0, _transforms(_direct_macs(g.n, g.c, g.k, g.ho, g.wo)) is None
     for blocks in _blocks_per_part(g.n, 16 * g.n * g.k * g.c * th * tw, 16 * (g.c + g.k) * th * tw * item):
         m = blocks[0][1] - blocks[0][0]
         xp, t = m * g.c * (2 * th + 2) * (2 * tw + 2), 4 * m * g.c * th * (2 * tw + 2)
