@@ -243,11 +243,12 @@ def cache_for(x, w, g, ws=None):
     return (x, w, g)
 
 
-def _output_tiles_adjoint(dout, th, tw, nb=None):
-    """dM = A dY A^T of every 2x2 tile of dout (zero past its edge): (N, K, Hout, Wout) -> (16, K, N*TH*TW)."""
+def _output_tiles_adjoint(dout, th, tw, nb=None, dm=None):
+    """dM = A dY A^T of every 2x2 tile of dout (zero past its edge): (N, K, Hout, Wout) -> (16, K, N*TH*TW),
+    written into ``dm`` if given (numba's transforms only)."""
     n, k, ho, wo = dout.shape
     if nb is not None:
-        dm = np.empty((16, k, n * th * tw), dout.dtype)
+        dm = np.empty((16, k, n * th * tw), dout.dtype) if dm is None else dm
         nb.output_adjoint(np.ascontiguousarray(dout), th, tw, dm)
         return dm
     dy = np.zeros((n, k, 2 * th, 2 * tw), dout.dtype)
@@ -269,11 +270,11 @@ def _output_tiles_adjoint(dout, th, tw, nb=None):
     return dm.reshape(16, k, n * th * tw)
 
 
-def _dw_block(x, dout, g, th, tw, nb):
-    """dU (16, K, C) of a block of images; its V and dM die on return."""
-    v = transform_input(x, g.ph, g.pw, g.ho, g.wo, nb=nb)
-    dm = _output_tiles_adjoint(dout, th, tw, nb)
-    return _gemms(dm, v.transpose(0, 2, 1), np.empty((16, g.k, g.c), x.dtype))
+def _dw_block(x, dout, g, th, tw, nb, v, dm, du):
+    """dU (16, K, C) of a block of images, into du; v and dm are scratch for its V and dM."""
+    v = transform_input(x, g.ph, g.pw, g.ho, g.wo, v, nb)
+    dm = _output_tiles_adjoint(dout, th, tw, nb, dm)
+    return _gemms(dm, v.transpose(0, 2, 1), du)
 
 
 def backward(dout, cache, ws=None):
@@ -285,9 +286,15 @@ def backward(dout, cache, ws=None):
     nb = _transforms(_direct_macs(g.n, g.c, g.k, g.ho, g.wo))
 
     def run(i):
-        du = np.zeros((16, g.k, g.c), x.dtype)
-        for n0, n1 in parts[i]:
-            du += _dw_block(x[n0:n1], dout[n0:n1], g, th, tw, nb)
+        du, dub = np.zeros((16, g.k, g.c), x.dtype), np.empty((16, g.k, g.c), x.dtype)
+        most = max(i1 - i0 for i0, i1 in parts[i]) * th * tw  # tiles of the part's largest block
+        v = np.empty(16 * g.c * most, x.dtype)
+        dm = np.empty(16 * g.k * most, x.dtype) if nb is not None else None  # numpy's adjoint makes its own
+        for i0, i1 in parts[i]:
+            p = (i1 - i0) * th * tw
+            vb = v[: 16 * g.c * p].reshape(16, g.c, p)
+            dmb = dm[: 16 * g.k * p].reshape(16, g.k, p) if dm is not None else None
+            du += _dw_block(x[i0:i1], dout[i0:i1], g, th, tw, nb, vb, dmb, dub)
         return du
 
     du = sum(fast.parallel(run, parts)).reshape(4, 4, g.k, g.c)
