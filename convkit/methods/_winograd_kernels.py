@@ -19,7 +19,7 @@ transform took 2.4 ms in numpy (one core).
     tile dY of dout (zeros past its edge): the adjoint of ``transform_output``.
 
 mm, v, dm and dout are C-contiguous; x and out may be slices of rows (the input and output of a
-band of tile rows). All are of one float dtype. :func:`compiled` gives them, or None when numba is
+band of tile rows of a large image). All are of one float dtype. :func:`compiled` gives them, or None when numba is
 missing or disabled (``NUMBA_DISABLE_JIT=1``): Winograd then uses numpy.
 """
 import numpy as np

@@ -53,10 +53,12 @@ import numpy as np
 from ..errors import ConvArgumentError
 from . import _kernels, _winograd_kernels, fast
 
-#: Target bytes of one block's V and M (its transformed tiles and their products): small enough to
-#: stay in the last-level cache between the transforms and the 16 products. Of 1, 2, 4, 8 and 16 MiB,
-#: 4 MiB was fastest at the benchmark's shapes here (with numba's transforms, 2 threads).
-BLOCK_BYTES = 2**22
+#: Target bytes of one block's V and M (its transformed tiles and their products), small enough to
+#: stay in cache between the transforms and the 16 products: several whole images, or a band of tile
+#: rows of one large image. Of 0.5, 1, 1.5, 2, 4 and 16 MiB, 1.5 MiB was fastest here at the
+#: benchmark's shapes; bands of 7 of the 28 tile rows of a (64, 56, 56) image (64 filters) took 20%
+#: less time than whole images (one thread).
+BLOCK_BYTES = 3 * 2**19
 
 #: Tolerance the tests hold Winograd to: the largest error, relative to the largest |entry|
 #: of the exact result, is below 32 units of rounding of the dtype (about 3.8e-6 in float32,
@@ -188,21 +190,36 @@ def _gemms(u, v, out):
     return out
 
 
-def _blocks(n0, n1, per_image):
-    """Ranges [i0, i1) of images [n0, n1) whose scratch takes about BLOCK_BYTES (at least one image)."""
-    m = int(max(1, BLOCK_BYTES // max(per_image, 1)))
-    return [(i, min(n1, i + m)) for i in range(n0, n1, m)]
+def _blocks(n0, n1, th, per_row, bands=True):
+    """Blocks (i0, i1, t0, t1) of images [i0, i1) and tile rows [t0, t1) whose scratch takes about
+    BLOCK_BYTES, from images [n0, n1); ``per_row`` is the scratch bytes of one image's row of tiles.
+
+    Whole images make a block when they fit. Else, with ``bands``, each image is cut into bands of
+    tile rows: a large image's V and M then still fit in cache together.
+    """
+    fit = max(1, BLOCK_BYTES // max(per_row, 1))  # tile rows that fit
+    if fit >= th or not bands:
+        m = max(1, fit // th)
+        return [(i, min(n1, i + m), 0, th) for i in range(n0, n1, m)]
+    return [(i, i + 1, t, min(th, t + fit)) for i in range(n0, n1) for t in range(0, th, fit)]
 
 
-def _blocks_per_part(n, macs, per_image):
+def _blocks_per_part(n, th, macs, per_row, bands=True):
     """For each thread (:func:`fast.split_batch`), its :func:`_blocks`."""
-    return [_blocks(p.start, p.stop, per_image) for p in fast.split_batch(n, macs)]
+    return [_blocks(p.start, p.stop, th, per_row, bands) for p in fast.split_batch(n, macs)]
 
 
-def _correlate_block(x, u, b, ph, pw, ho, wo, out, v, m, nb):
-    """out (m, K, Hout, Wout) of a block x (m, C, H, W) plus the bias b; v and m are scratch for its V and M."""
-    v = transform_input(x, ph, pw, ho, wo, v, nb)
-    transform_output(_gemms(u, v, m), b, out, nb)
+def _correlate_block(x, u, b, ph, pw, ho, wo, t0, t1, out, v, m, nb):
+    """Tile rows [t0, t1) of out (m, K, Hout, Wout), from x (m, C, H, W) and the bias b; v and m are
+    scratch for the band's V and M.
+
+    The band reads padded rows [2*t0, 2*t1 + 2): the rows of x among them, below the padding
+    left above them.
+    """
+    r0, r1 = max(0, 2 * t0 - ph), min(x.shape[2], 2 * t1 + 2 - ph)
+    hob = min(ho, 2 * t1) - 2 * t0  # the band's output rows
+    v = transform_input(x[:, :, r0:r1], ph - 2 * t0 + r0, pw, hob, wo, v, nb)
+    transform_output(_gemms(u, v, m), b, out[:, :, 2 * t0 : 2 * t0 + hob], nb)
 
 
 def correlate(x, u, ph, pw, ho, wo, b=None):
@@ -217,18 +234,18 @@ def correlate(x, u, ph, pw, ho, wo, b=None):
     k = u.shape[1]
     th, tw = _tiles(ho, wo)
     out = np.empty((n, k, ho, wo), x.dtype)
-    parts = _blocks_per_part(n, 16 * n * k * c * th * tw, 16 * (c + k) * th * tw * x.itemsize)
+    parts = _blocks_per_part(n, th, 16 * n * k * c * th * tw, 16 * (c + k) * tw * x.itemsize)
     nb = _transforms(_direct_macs(n, c, k, ho, wo))
     b = np.zeros(k, x.dtype) if b is None else b
     x = np.ascontiguousarray(x)
 
     def run(i):
-        most = max(i1 - i0 for i0, i1 in parts[i]) * th * tw  # tiles of the part's largest block
+        most = max((i1 - i0) * (t1 - t0) for i0, i1, t0, t1 in parts[i]) * tw  # tiles of the largest block
         v, m = np.empty(16 * c * most, x.dtype), np.empty(16 * k * most, x.dtype)
-        for i0, i1 in parts[i]:
-            p = (i1 - i0) * th * tw
+        for i0, i1, t0, t1 in parts[i]:
+            p = (i1 - i0) * (t1 - t0) * tw
             vb, mb = v[: 16 * c * p].reshape(16, c, p), m[: 16 * k * p].reshape(16, k, p)
-            _correlate_block(x[i0:i1], u, b, ph, pw, ho, wo, out[i0:i1], vb, mb, nb)
+            _correlate_block(x[i0:i1], u, b, ph, pw, ho, wo, t0, t1, out[i0:i1], vb, mb, nb)
 
     fast.parallel(run, parts)
     return out
@@ -282,15 +299,15 @@ def backward(dout, cache, ws=None):
     x, w, g = cache
     th, tw = _tiles(g.ho, g.wo)
     # dw: dU[ab] = sum over the tiles of dM[ab] @ V[ab]^T, then dw = G^T dU G.
-    parts = _blocks_per_part(g.n, 16 * g.n * g.k * g.c * th * tw, 16 * (g.c + g.k) * th * tw * x.itemsize)
+    parts = _blocks_per_part(g.n, th, 16 * g.n * g.k * g.c * th * tw, 16 * (g.c + g.k) * tw * x.itemsize, bands=False)
     nb = _transforms(_direct_macs(g.n, g.c, g.k, g.ho, g.wo))
 
     def run(i):
         du, dub = np.zeros((16, g.k, g.c), x.dtype), np.empty((16, g.k, g.c), x.dtype)
-        most = max(i1 - i0 for i0, i1 in parts[i]) * th * tw  # tiles of the part's largest block
+        most = max(i1 - i0 for i0, i1, _, _ in parts[i]) * th * tw  # tiles of the part's largest block
         v = np.empty(16 * g.c * most, x.dtype)
         dm = np.empty(16 * g.k * most, x.dtype) if nb is not None else None  # numpy's adjoint makes its own
-        for i0, i1 in parts[i]:
+        for i0, i1, _, _ in parts[i]:
             p = (i1 - i0) * th * tw
             vb = v[: 16 * g.c * p].reshape(16, g.c, p)
             dmb = dm[: 16 * g.k * p].reshape(16, g.k, p) if dm is not None else None
@@ -317,10 +334,10 @@ def _correlate_bytes(n, c, k, ho, wo, item):
     th, tw = _tiles(ho, wo)
     numpy = _transforms(_direct_macs(n, c, k, ho, wo)) is None
     total = 2 * 16 * k * c + n * k * ho * wo
-    for blocks in _blocks_per_part(n, 16 * n * k * c * th * tw, 16 * (c + k) * th * tw * item):
-        m = blocks[0][1] - blocks[0][0]
-        xp, t = m * c * (2 * th + 2) * (2 * tw + 2), 4 * m * c * th * (2 * tw + 2)
-        v, mm, at = 16 * c * m * th * tw, 16 * k * m * th * tw, 11 * k * m * th * tw
+    for blocks in _blocks_per_part(n, th, 16 * n * k * c * th * tw, 16 * (c + k) * tw * item):
+        m, tb = max((i1 - i0, t1 - t0) for i0, i1, t0, t1 in blocks)
+        xp, t = m * c * (2 * tb + 2) * (2 * tw + 2), 4 * m * c * tb * (2 * tw + 2)
+        v, mm, at = 16 * c * m * tb * tw, 16 * k * m * tb * tw, 11 * k * m * tb * tw
         total += v + mm + numpy * max(xp + t, at)
     return total * item
 
@@ -334,7 +351,7 @@ def bytes_needed(g, dtype, backward=False):
     # dw: per thread, a block's V and dM; with numpy's transforms first the padded input and B^T's
     # rows beside V, then V and the adjoint's dY, E and dM.
     dw_phase, numpy = 0, _transforms(_direct_macs(g.n, g.c, g.k, g.ho, g.wo)) is None
-    for blocks in _blocks_per_part(g.n, 16 * g.n * g.k * g.c * th * tw, 16 * (g.c + g.k) * th * tw * item):
+    for blocks in _blocks_per_part(g.n, th, 16 * g.n * g.k * g.c * th * tw, 16 * (g.c + g.k) * tw * item, bands=False):
         m = blocks[0][1] - blocks[0][0]
         xp, t = m * g.c * (2 * th + 2) * (2 * tw + 2), 4 * m * g.c * th * (2 * tw + 2)
         v = 16 * g.c * m * th * tw
