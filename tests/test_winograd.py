@@ -76,15 +76,16 @@ def test_odd_sizes_fill_every_output(kernels):
 @pytest.mark.parametrize("h, w, ph, pw", [(9, 8, 1, 1), (7, 6, 0, 3), (10, 5, 3, 2), (3, 4, 2, 0)])
 def test_bands_of_tile_rows_match_whole_images(kernels, h, w, ph, pw, monkeypatch):
     """A large image is cut into bands of tile rows (BLOCK_BYTES): forced here down to one tile row a
-    band, every band (first, middle, last; odd heights; padding above 2) gives the whole image's answer."""
+    band, every band (first, middle, last; odd heights; padding above 2) gives the whole image's
+    output, dx and dw (dw summed band by band)."""
     x, wt, b, rng = problem(3, 4, 5, h, w)
     dout = rng.standard_normal((3, 5, h + 2 * ph - 2, w + 2 * pw - 2))
     with _kernels.using(kernels):
         whole = (ck.conv2d(x, wt, b, padding=(ph, pw), method="winograd"),
-                 ck.conv2d_backward(dout, x, wt, padding=(ph, pw), method="winograd")[0])
+                 *ck.conv2d_backward(dout, x, wt, padding=(ph, pw), method="winograd"))
         monkeypatch.setattr(winograd, "BLOCK_BYTES", 1)
         banded = (ck.conv2d(x, wt, b, padding=(ph, pw), method="winograd"),
-                  ck.conv2d_backward(dout, x, wt, padding=(ph, pw), method="winograd")[0])
+                  *ck.conv2d_backward(dout, x, wt, padding=(ph, pw), method="winograd"))
     th = (h + 2 * ph - 1) // 2
     assert len(winograd._blocks(0, 3, th, 10**6)) == 3 * th  # one band per tile row of each image
     for got, want in zip(banded, whole):  # equal up to BLAS's rounding, which may differ with the band's width

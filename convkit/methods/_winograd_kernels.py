@@ -18,8 +18,8 @@ transform took 2.4 ms in numpy (one core).
     dout (m, K, Hout, Wout) -> dm (16, K, m*th*tw) = ``A dY A^T`` of every 2x2
     tile dY of dout (zeros past its edge): the adjoint of ``transform_output``.
 
-mm, v, dm and dout are C-contiguous; x and out may be slices of rows (the input and output of a
-band of tile rows of a large image). All are of one float dtype. :func:`compiled` gives them, or None when numba is
+mm, v and dm are C-contiguous; x, out and dout may be slices of rows (a band of tile rows of a
+large image). All are of one float dtype. :func:`compiled` gives them, or None when numba is
 missing or disabled (``NUMBA_DISABLE_JIT=1``): Winograd then uses numpy.
 """
 import numpy as np
@@ -128,7 +128,7 @@ def _nb_output_adjoint(dout, th, tw, dm):
     m, K, Ho, Wo = dout.shape
     kp = np.uintp(K * m * th * tw)
     kp2, kp3, kp4 = kp + kp, kp + kp + kp, kp + kp + kp + kp
-    gf, mf = dout.reshape(-1), dm.reshape(-1)
+    mf = dm.reshape(-1)
     one = np.uintp(1)
     y = np.empty((4, tw), dout.dtype)  # y[2r + s, j]: dout at (2ti + r, 2j + s), zero past its edge
     y0, y1, y2, y3 = y[0], y[1], y[2], y[3]
@@ -139,13 +139,13 @@ def _nb_output_adjoint(dout, th, tw, dm):
                 y[:] = 0
                 for r in range(min(2, Ho - 2 * ti)):
                     ya, yb = (y0, y1) if r == 0 else (y2, y3)
-                    o = np.uintp(((i * K + k) * Ho + 2 * ti + r) * Wo)
+                    grow = dout[i, k, 2 * ti + r]  # dout may be a band of rows of a larger array
                     for j in range(Wo // 2):
                         j = np.uintp(j)
-                        ya[j] = gf[o + j + j]
-                        yb[j] = gf[o + j + j + one]
+                        ya[j] = grow[j + j]
+                        yb[j] = grow[j + j + one]
                     if Wo % 2:
-                        ya[np.uintp(tw - 1)] = gf[o + np.uintp(Wo - 1)]
+                        ya[np.uintp(tw - 1)] = grow[np.uintp(Wo - 1)]
                 # e[r, b] = dY[r] . A^T[:, b] along each row: e[0, b] is row b of e0, e[1, b] of e1.
                 for j in range(tw):
                     j = np.uintp(j)

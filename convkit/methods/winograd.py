@@ -190,23 +190,23 @@ def _gemms(u, v, out):
     return out
 
 
-def _blocks(n0, n1, th, per_row, bands=True):
+def _blocks(n0, n1, th, per_row):
     """Blocks (i0, i1, t0, t1) of images [i0, i1) and tile rows [t0, t1) whose scratch takes about
     BLOCK_BYTES, from images [n0, n1); ``per_row`` is the scratch bytes of one image's row of tiles.
 
-    Whole images make a block when they fit. Else, with ``bands``, each image is cut into bands of
-    tile rows: a large image's V and M then still fit in cache together.
+    Whole images make a block when they fit; else each image is cut into bands of tile rows, so
+    that a large image's V and M still fit in cache together.
     """
     fit = max(1, BLOCK_BYTES // max(per_row, 1))  # tile rows that fit
-    if fit >= th or not bands:
+    if fit >= th:
         m = max(1, fit // th)
         return [(i, min(n1, i + m), 0, th) for i in range(n0, n1, m)]
     return [(i, i + 1, t, min(th, t + fit)) for i in range(n0, n1) for t in range(0, th, fit)]
 
 
-def _blocks_per_part(n, th, macs, per_row, bands=True):
+def _blocks_per_part(n, th, macs, per_row):
     """For each thread (:func:`fast.split_batch`), its :func:`_blocks`."""
-    return [_blocks(p.start, p.stop, th, per_row, bands) for p in fast.split_batch(n, macs)]
+    return [_blocks(p.start, p.stop, th, per_row) for p in fast.split_batch(n, macs)]
 
 
 def _correlate_block(x, u, b, ph, pw, ho, wo, t0, t1, out, v, m, nb):
@@ -266,7 +266,7 @@ def _output_tiles_adjoint(dout, th, tw, nb=None, dm=None):
     n, k, ho, wo = dout.shape
     if nb is not None:
         dm = np.empty((16, k, n * th * tw), dout.dtype) if dm is None else dm
-        nb.output_adjoint(np.ascontiguousarray(dout), th, tw, dm)
+        nb.output_adjoint(dout, th, tw, dm)
         return dm
     dy = np.zeros((n, k, 2 * th, 2 * tw), dout.dtype)
     dy[:, :, :ho, :wo] = dout
@@ -287,10 +287,13 @@ def _output_tiles_adjoint(dout, th, tw, nb=None, dm=None):
     return dm.reshape(16, k, n * th * tw)
 
 
-def _dw_block(x, dout, g, th, tw, nb, v, dm, du):
-    """dU (16, K, C) of a block of images, into du; v and dm are scratch for its V and dM."""
-    v = transform_input(x, g.ph, g.pw, g.ho, g.wo, v, nb)
-    dm = _output_tiles_adjoint(dout, th, tw, nb, dm)
+def _dw_block(x, dout, g, t0, t1, nb, v, dm, du):
+    """dU (16, K, C) of tile rows [t0, t1) of a block of images, into du; v and dm are scratch for the
+    band's V and dM. The band's rows of x as in :func:`_correlate_block`; its rows of dout are its own."""
+    r0, r1 = max(0, 2 * t0 - g.ph), min(g.h, 2 * t1 + 2 - g.ph)
+    hob = min(g.ho, 2 * t1) - 2 * t0
+    v = transform_input(x[:, :, r0:r1], g.ph - 2 * t0 + r0, g.pw, hob, g.wo, v, nb)
+    dm = _output_tiles_adjoint(dout[:, :, 2 * t0 : 2 * t0 + hob], t1 - t0, (g.wo + 1) // 2, nb, dm)
     return _gemms(dm, v.transpose(0, 2, 1), du)
 
 
@@ -299,19 +302,19 @@ def backward(dout, cache, ws=None):
     x, w, g = cache
     th, tw = _tiles(g.ho, g.wo)
     # dw: dU[ab] = sum over the tiles of dM[ab] @ V[ab]^T, then dw = G^T dU G.
-    parts = _blocks_per_part(g.n, th, 16 * g.n * g.k * g.c * th * tw, 16 * (g.c + g.k) * tw * x.itemsize, bands=False)
+    parts = _blocks_per_part(g.n, th, 16 * g.n * g.k * g.c * th * tw, 16 * (g.c + g.k) * tw * x.itemsize)
     nb = _transforms(_direct_macs(g.n, g.c, g.k, g.ho, g.wo))
 
     def run(i):
         du, dub = np.zeros((16, g.k, g.c), x.dtype), np.empty((16, g.k, g.c), x.dtype)
-        most = max(i1 - i0 for i0, i1, _, _ in parts[i]) * th * tw  # tiles of the part's largest block
+        most = max((i1 - i0) * (t1 - t0) for i0, i1, t0, t1 in parts[i]) * tw  # tiles of the largest block
         v = np.empty(16 * g.c * most, x.dtype)
         dm = np.empty(16 * g.k * most, x.dtype) if nb is not None else None  # numpy's adjoint makes its own
-        for i0, i1, _, _ in parts[i]:
-            p = (i1 - i0) * th * tw
+        for i0, i1, t0, t1 in parts[i]:
+            p = (i1 - i0) * (t1 - t0) * tw
             vb = v[: 16 * g.c * p].reshape(16, g.c, p)
             dmb = dm[: 16 * g.k * p].reshape(16, g.k, p) if dm is not None else None
-            du += _dw_block(x[i0:i1], dout[i0:i1], g, th, tw, nb, vb, dmb, dub)
+            du += _dw_block(x[i0:i1], dout[i0:i1], g, t0, t1, nb, vb, dmb, dub)
         return du
 
     du = sum(fast.parallel(run, parts)).reshape(4, 4, g.k, g.c)
@@ -351,15 +354,15 @@ def bytes_needed(g, dtype, backward=False):
     # dw: per thread, a block's V and dM; with numpy's transforms first the padded input and B^T's
     # rows beside V, then V and the adjoint's dY, E and dM.
     dw_phase, numpy = 0, _transforms(_direct_macs(g.n, g.c, g.k, g.ho, g.wo)) is None
-    for blocks in _blocks_per_part(g.n, th, 16 * g.n * g.k * g.c * th * tw, 16 * (g.c + g.k) * tw * item, bands=False):
-        m = blocks[0][1] - blocks[0][0]
-        xp, t = m * g.c * (2 * th + 2) * (2 * tw + 2), 4 * m * g.c * th * (2 * tw + 2)
-        v = 16 * g.c * m * th * tw
-        dw_phase += max(xp + t + v, v + 28 * g.k * m * th * tw) if numpy else v + 16 * g.k * m * th * tw
+    for blocks in _blocks_per_part(g.n, th, 16 * g.n * g.k * g.c * th * tw, 16 * (g.c + g.k) * tw * item):
+        m, tb = max((i1 - i0, t1 - t0) for i0, i1, t0, t1 in blocks)
+        xp, t = m * g.c * (2 * tb + 2) * (2 * tw + 2), 4 * m * g.c * tb * (2 * tw + 2)
+        v = 16 * g.c * m * tb * tw
+        dw_phase += max(xp + t + v, v + 28 * g.k * m * tb * tw) if numpy else v + 16 * g.k * m * tb * tw
         dw_phase += 2 * 16 * g.k * g.c  # the part's dU and the block's
     # dx: the correlation of dout (K channels in, C out), and the crop's copy when P > 2.
     qh, qw = max(2 - g.ph, 0), max(2 - g.pw, 0)
     fh, fw = g.ho + 2 * qh - 2, g.wo + 2 * qw - 2
     crop = g.n * g.c * g.h * g.w * item if (g.ph > 2 or g.pw > 2) else 0
-    dx_phase = _correlate_bytes(g.n, g.k, g.c, fh, fw, item) + crop
+    dx_phase = _correlate_bytes(g.n, g.k, g.c, fh, fw, item) + crop + (16 + 9) * g.k * g.c * item  # dU and dw live on
     return max(dw_phase * item, dx_phase)
