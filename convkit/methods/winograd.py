@@ -209,16 +209,18 @@ def _blocks_per_part(n, th, macs, per_row):
     return [_blocks(p.start, p.stop, th, per_row) for p in fast.split_batch(n, macs)]
 
 
+def _band(h, ph, ho, t0, t1):
+    """Tile rows [t0, t1) read padded rows [2*t0, 2*t1 + 2): the rows [r0, r1) of x among them, the
+    padding left above those (its top padding), and the band's output rows [2*t0, 2*t0 + hob)."""
+    r0, r1 = max(0, 2 * t0 - ph), min(h, 2 * t1 + 2 - ph)
+    return r0, r1, ph - 2 * t0 + r0, min(ho, 2 * t1) - 2 * t0
+
+
 def _correlate_block(x, u, b, ph, pw, ho, wo, t0, t1, out, v, m, nb):
     """Tile rows [t0, t1) of out (m, K, Hout, Wout), from x (m, C, H, W) and the bias b; v and m are
-    scratch for the band's V and M.
-
-    The band reads padded rows [2*t0, 2*t1 + 2): the rows of x among them, below the padding
-    left above them.
-    """
-    r0, r1 = max(0, 2 * t0 - ph), min(x.shape[2], 2 * t1 + 2 - ph)
-    hob = min(ho, 2 * t1) - 2 * t0  # the band's output rows
-    v = transform_input(x[:, :, r0:r1], ph - 2 * t0 + r0, pw, hob, wo, v, nb)
+    scratch for the band's V and M."""
+    r0, r1, top, hob = _band(x.shape[2], ph, ho, t0, t1)
+    v = transform_input(x[:, :, r0:r1], top, pw, hob, wo, v, nb)
     transform_output(_gemms(u, v, m), b, out[:, :, 2 * t0 : 2 * t0 + hob], nb)
 
 
@@ -226,9 +228,9 @@ def correlate(x, u, ph, pw, ho, wo, b=None):
     """Stride-1 correlation with 3x3 filters already transformed, plus the bias b (K,) if given:
     x (N, C, H, W), u (16, K, C) -> (N, K, Hout, Wout).
 
-    A block of images at a time (:func:`_blocks`: its V and M about :data:`BLOCK_BYTES`, so that
-    they are still in cache between the transforms and the products), the batch split over
-    :func:`fast.parallel`'s threads.
+    A block at a time (:func:`_blocks`: a few images, or a band of tile rows of one, whose V and M
+    take about :data:`BLOCK_BYTES`, so that they are still in cache between the transforms and the
+    products), the batch split over :func:`fast.parallel`'s threads.
     """
     n, c = x.shape[:2]
     k = u.shape[1]
@@ -289,10 +291,9 @@ def _output_tiles_adjoint(dout, th, tw, nb=None, dm=None):
 
 def _dw_block(x, dout, g, t0, t1, nb, v, dm, du):
     """dU (16, K, C) of tile rows [t0, t1) of a block of images, into du; v and dm are scratch for the
-    band's V and dM. The band's rows of x as in :func:`_correlate_block`; its rows of dout are its own."""
-    r0, r1 = max(0, 2 * t0 - g.ph), min(g.h, 2 * t1 + 2 - g.ph)
-    hob = min(g.ho, 2 * t1) - 2 * t0
-    v = transform_input(x[:, :, r0:r1], g.ph - 2 * t0 + r0, g.pw, hob, g.wo, v, nb)
+    band's V and dM."""
+    r0, r1, top, hob = _band(g.h, g.ph, g.ho, t0, t1)
+    v = transform_input(x[:, :, r0:r1], top, g.pw, hob, g.wo, v, nb)
     dm = _output_tiles_adjoint(dout[:, :, 2 * t0 : 2 * t0 + hob], t1 - t0, (g.wo + 1) // 2, nb, dm)
     return _gemms(dm, v.transpose(0, 2, 1), du)
 
