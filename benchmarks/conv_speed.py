@@ -4,7 +4,8 @@ Run: ``python benchmarks/conv_speed.py [--repeats 15] [--quick] [--json FILE]``
 
 It prints the machine (CPU model, AVX-512 or not, BLAS kernel and threads,
 convkit's threads), a table per shape and dtype, Winograd's accuracy against
-the direct methods, and each target of issue 16 that applies to this CPU with
+the direct methods, the first call of conv2d in a new process (a small and a
+large problem: numba is imported only for the large one), and each target of issue 16 that applies to this CPU with
 its measured ratio and "met" or "missed". ``--json FILE`` also writes the table
 as a list of records ``{"shape": [N, C, H, W, K, F], "dtype", "contestant",
 "forward_ms", "forward_backward_ms"}``.
@@ -31,6 +32,8 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -242,6 +245,41 @@ def check_targets(results, kind):
     return lines
 
 
+# One new Python process: import convkit, then time its first conv2d (the default method) on x.
+FIRST_CALL = """
+import sys, time
+t0 = time.perf_counter()
+import numpy as np, convkit as ck
+t1 = time.perf_counter()
+x, w = np.ones({x}, np.float32), np.ones({w}, np.float32)
+t2 = time.perf_counter()
+ck.conv2d(x, w, padding=1)
+t3 = time.perf_counter()
+ck.conv2d(x, w, padding=1)
+t4 = time.perf_counter()
+print(t1 - t0, t3 - t2, t4 - t3, "numba" in sys.modules)
+"""
+
+
+def first_calls(repeats=3):
+    """Lines: the first call in a new process, small and large, `repeats` processes each (median).
+
+    numba's kernels are in its cache already (this process used them): what a reader pays in every
+    new process after the first, not the one-off compile.
+    """
+    lines = []
+    for x, w in (((1, 1, 28, 28), (4, 1, 3, 3)), ((8, 64, 56, 56), (64, 64, 3, 3))):
+        runs = []
+        for _ in range(repeats):
+            done = subprocess.run([sys.executable, "-c", FIRST_CALL.format(x=x, w=w)], capture_output=True,
+                                  text=True, check=True)
+            runs.append(done.stdout.split())
+        imp, first, second = (float(np.median([float(r[i]) for r in runs])) for i in range(3))
+        lines.append(f"  x {x}, w {w}: import numpy and convkit {imp * 1e3:.0f} ms, first call {first * 1e3:.0f} ms, "
+                     f"second {second * 1e3:.1f} ms; numba imported: {runs[0][3]}")
+    return lines
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeats", type=int, default=15)
@@ -303,6 +341,8 @@ def main():
         wino, direct = winograd_accuracy(shape)
         for part, a, d in zip(("forward", "dx", "dw"), wino, direct):
             print(f"  {shape} {part:<7}: winograd {a:.2e}, fast (direct) {d:.2e}: {a / d:.2f}x the direct error")
+    print(f"\nFirst call of conv2d (method={methods.DEFAULT!r}) in a new process, median of 3 processes:")
+    print("\n".join(first_calls()))
     if not args.quick:
         print(f"\nIssue 16's targets for this CPU ({kind}); convkit = the faster of fast and winograd:")
         print("\n".join(check_targets(results, kind)))
