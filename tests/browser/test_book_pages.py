@@ -42,7 +42,7 @@ CHECK_OUTPUTS_JS = """() => [...document.querySelectorAll('.cell.tag_check .cell
   const name = (el) => el.tagName.toLowerCase() + [...el.classList].slice(0, 2).map(c => '.' + c).join('');
   const wide = [out, ...out.querySelectorAll('*')].filter(el => el.scrollWidth > el.clientWidth)
       .map(el => `${name(el)} ${el.scrollWidth} px in a ${el.clientWidth} px box`);
-  return {text: out.textContent.replace(/\s+/g, ' ').trim().slice(0, 60), wide};
+  return {text: out.textContent.replace(/\\s+/g, ' ').trim().slice(0, 60), wide};
 })"""
 
 CHECKS_JS = """() => {
