@@ -33,6 +33,7 @@ from .conv2d import conv2d_backward
 from .corr import corr2d
 from .geometry import output_size
 from .im2col import col2im, im2col
+from .messages import message_html
 from .sparse_matrix import conv_matrix
 
 __all__ = ["CheckResult", "NotYetError", "check_answer", "check_output_size", "check_corr2d", "check_flip", "check_conv_matrix",
@@ -41,7 +42,13 @@ __all__ = ["CheckResult", "NotYetError", "check_answer", "check_output_size", "c
 
 @dataclass(frozen=True)
 class CheckResult:
-    """The outcome of a check: truthy when correct; displays as its message."""
+    """The outcome of a check: truthy when correct; displays as its message.
+
+    As plain text (a terminal, nbgrader, tests) it is the message itself. In Jupyter, Colab and the
+    book it is the same words as HTML that wraps like prose, so that a phone shows the whole sentence
+    without scrolling sideways: a coloured "correct" or "not yet" mark, then the rest
+    (:mod:`convkit.messages`).
+    """
 
     passed: bool
     message: str
@@ -53,6 +60,12 @@ class CheckResult:
         return self.message
 
     __str__ = __repr__
+
+    def _repr_html_(self):
+        lead = "correct" if self.passed else "not yet"
+        if not self.message.startswith(lead):  # every check's message does: keep any other whole
+            lead = ""
+        return message_html(lead, self.message[len(lead):], self.passed)
 
 
 class NotYetError(AssertionError):

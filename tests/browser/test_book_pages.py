@@ -6,12 +6,14 @@ fails on: a request to another host, an HTTP error, an uncaught page error or a 
 allow-list), a page that is not in the scheme it was opened in, math left untypeset, a broken image
 or one without alt text, a traceback or error output, a dead internal link or anchor, a serious or
 critical axe-core violation (checked after every widget has rendered), anything wider than the
-screen outside a scroll container, content cut off by an element that hides its overflow, a box that
+screen outside a scroll container, on a phone an exercise check's result that is wider than its box
+(a sentence the reader would have to scroll sideways to read), content cut off by an element that hides its overflow, a box that
 scrolls sideways without showing it (a scroll shadow or hint) or without keyboard focus, a figure
 whose text is drawn smaller than the body's small print (unless it links to its full-size image,
 whose text is not), and any number of visible search boxes but one. Saves a full-page screenshot of
 every page and view in artifacts/screenshots/.
 """
+import json
 from urllib.parse import urldefrag, urljoin, urlparse
 
 import pytest
@@ -34,6 +36,14 @@ VIEWS = {
     "phone-dark": (PHONE, "dark-toggle"),
 }
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+# The outputs of the exercises' check cells (tagged "check"): sentences, which must wrap, not scroll.
+CHECK_OUTPUTS_JS = """() => [...document.querySelectorAll('.cell.tag_check .cell_output')].map(out => {
+  const name = (el) => el.tagName.toLowerCase() + [...el.classList].slice(0, 2).map(c => '.' + c).join('');
+  const wide = [out, ...out.querySelectorAll('*')].filter(el => el.scrollWidth > el.clientWidth)
+      .map(el => `${name(el)} ${el.scrollWidth} px in a ${el.clientWidth} px box`);
+  return {text: out.textContent.replace(/\\s+/g, ' ').trim().slice(0, 60), wide};
+})"""
 
 CHECKS_JS = """() => {
   const untypeset = [...document.querySelectorAll('span.math, div.math')]
@@ -174,6 +184,12 @@ def wait_for_widgets(page, page_path):
     return expected
 
 
+def _check_cells(page_path):
+    """How many cells of the chapter's notebook are tagged "check" (each shows one result)."""
+    nb = json.loads((ROOT / page_path).with_suffix(".ipynb").read_text(encoding="utf-8"))
+    return sum("check" in c.get("metadata", {}).get("tags", []) for c in nb["cells"])
+
+
 @pytest.mark.parametrize("view", VIEWS)
 @pytest.mark.parametrize("page_path", PAGES)
 def test_page(page_path, view, site_url, browser):
@@ -226,6 +242,11 @@ def _check_page(recorder, page_path, view, site_url):
     assert not layout["silent"], "scrolls sideways without showing it:\n" + "\n".join(layout["silent"])
     assert not _small_figures(layout, site_url), "\n".join(_small_figures(layout, site_url))
     assert len(layout["searches"]) == 1, f"visible search boxes: {layout['searches']}"
+    if page_path.startswith("notebooks/") and "phone" in view:
+        outputs = page.evaluate(CHECK_OUTPUTS_JS)
+        assert len(outputs) == _check_cells(page_path), f"check outputs found: {outputs}"
+        wide = [f"{o['text']!r}: {'; '.join(o['wide'])}" for o in outputs if o["wide"]]
+        assert not wide, "a check's result is wider than its box (read by scrolling sideways):\n" + "\n".join(wide)
 
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
