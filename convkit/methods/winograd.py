@@ -55,10 +55,10 @@ from . import _kernels, _winograd_kernels, fast
 
 #: Target bytes of one block's V and M (its transformed tiles and their products), small enough to
 #: stay in cache between the transforms and the 16 products: several whole images, or a band of tile
-#: rows of one large image. Of 0.5, 1, 1.5, 2, 4 and 16 MiB, 1.5 MiB was fastest here at the
-#: benchmark's shapes; bands of 7 of the 28 tile rows of a (64, 56, 56) image (64 filters) took 20%
-#: less time than whole images (one thread).
-BLOCK_BYTES = 3 * 2**19
+#: rows of one large image. On one thread, bands of 7 of the 28 tile rows of a (64, 56, 56) image (64
+#: filters, 1.6 MiB) took 20% less time than whole images; with two threads, 1 to 4 MiB were within
+#: the run-to-run noise (+-20%) of each other at the benchmark's shapes.
+BLOCK_BYTES = 2**21
 
 #: Tolerance the tests hold Winograd to: the largest error, relative to the largest |entry|
 #: of the exact result, is below 32 units of rounding of the dtype (about 3.8e-6 in float32,
@@ -184,10 +184,12 @@ def transform_output(m, bias, out, nb=None):
 
 
 def _gemms(u, v, out):
-    """out[ab] = u[ab] @ v[ab] for the 16 entries: one BLAS call each (numpy's stacked matmul was slower)."""
-    for i in range(16):
-        np.matmul(u[i], v[i], out=out[i])
-    return out
+    """out[ab] = u[ab] @ v[ab] for the 16 entries, in one stacked matmul (a BLAS call each inside).
+
+    One Python call rather than 16: with two threads each running blocks, every return from a
+    call must take the GIL back, and 16 calls per block were 10-30% slower here.
+    """
+    return np.matmul(u, v, out=out)
 
 
 def _blocks(n0, n1, th, per_row):
