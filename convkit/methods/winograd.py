@@ -101,9 +101,16 @@ def _tiles(ho, wo):
     return (ho + 1) // 2, (wo + 1) // 2
 
 
-def transform_filters(w):
-    """U = G w G^T of every filter: w (K, C, 3, 3) -> U (16, K, C), entry (a, b) at 4*a + b."""
+def transform_filters(w, nb=None):
+    """U = G w G^T of every filter: w (K, C, 3, 3) -> U (16, K, C), entry (a, b) at 4*a + b.
+
+    ``nb``: numba's transforms (:func:`_transforms`) to use instead of numpy's einsum.
+    """
     k, c = w.shape[:2]
+    if nb is not None:
+        u = np.empty((16, k, c), w.dtype)
+        nb.transform_filters(np.ascontiguousarray(w), u)
+        return u
     G = _G.astype(w.dtype)
     u = np.einsum("ai,kcij,bj->abkc", G, w, G, optimize=True)
     return np.ascontiguousarray(u).reshape(16, k, c)
@@ -256,7 +263,8 @@ def correlate(x, u, ph, pw, ho, wo, b=None):
 
 
 def forward(x, w, b, g, ws=None):
-    out = correlate(x, transform_filters(w), g.ph, g.pw, g.ho, g.wo, b.astype(x.dtype, copy=False))
+    u = transform_filters(w, _transforms(_direct_macs(g.n, g.c, g.k, g.ho, g.wo)))
+    out = correlate(x, u, g.ph, g.pw, g.ho, g.wo, b.astype(x.dtype, copy=False))
     return out, (x, w, g)
 
 
@@ -327,7 +335,7 @@ def backward(dout, cache, ws=None):
     w_rot = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))  # (C, K, 3, 3)
     qh, qw = max(2 - g.ph, 0), max(2 - g.pw, 0)
     fh, fw = g.ho + 2 * qh - 2, g.wo + 2 * qw - 2
-    full = correlate(dout, transform_filters(w_rot), qh, qw, fh, fw)
+    full = correlate(dout, transform_filters(w_rot, nb), qh, qw, fh, fw)
     oh, ow = max(g.ph - 2, 0), max(g.pw - 2, 0)
     dx = full if (oh, ow) == (0, 0) else np.ascontiguousarray(full[:, :, oh : oh + g.h, ow : ow + g.w])
     return dx, np.ascontiguousarray(dw), dout.sum(axis=(0, 2, 3))
