@@ -210,7 +210,8 @@ def _blocks(n0, n1, th, per_row):
     if fit >= th:
         m = max(1, fit // th)
         return [(i, min(n1, i + m), 0, th) for i in range(n0, n1, m)]
-    return [(i, i + 1, t, min(th, t + fit)) for i in range(n0, n1) for t in range(0, th, fit)]
+    rows = -(-th // -(-th // fit))  # as many bands as needed, of even height (28 rows, 9 fit: 7, 7, 7, 7)
+    return [(i, i + 1, t, min(th, t + rows)) for i in range(n0, n1) for t in range(0, th, rows)]
 
 
 def _blocks_per_part(n, th, macs, per_row):
