@@ -142,11 +142,11 @@ LIVE_CHECKS = """path => window.__ckLive.panel(path).content.widgets
                   .map(el => `${el.className || el.tagName}: ${el.scrollWidth} px in ${el.clientWidth} px`)}; })"""
 
 
-@pytest.mark.parametrize("theme", ["JupyterLab Light", "JupyterLab Dark"])
-def test_check_results_wrap_live_in_jupyterlab(lab, browser, theme):
-    """Chapter 7's checks (its longest result, 94 characters) run in JupyterLab on a 390 px phone: each
-    shows its HTML form, with its mark's own colours, and no result is wider than its box. (JupyterLab
-    wraps plain-text output too, in monospace: on main's plain results only the HTML assertions fail.)"""
+def test_check_results_wrap_live_in_jupyterlab(lab, browser):
+    """Chapter 7's checks (its longest result, 94 characters) run in JupyterLab on a 390 px phone: in
+    the Light and the Dark theme each shows its HTML form, with its mark's own colours, and no result is
+    wider than its box. (JupyterLab wraps plain-text output too, in monospace: on main's plain results
+    only the HTML assertions fail.) One run of the notebook, then each theme in turn."""
     from conftest import PHONE, PageRecorder
 
     rec = PageRecorder(browser, **PHONE)
@@ -156,22 +156,26 @@ def test_check_results_wrap_live_in_jupyterlab(lab, browser, theme):
         with nb.stage("file browser closed, as a reader on a phone would"):
             nb.page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
             nb.page.wait_for_function("() => window.jupyterapp.shell.leftCollapsed")
-        with nb.stage(f"theme {theme}"):
-            nb.page.evaluate(f"() => window.jupyterapp.commands.execute('apputils:change-theme', "
-                             f"{{theme: {theme!r}}})")
-            nb.page.wait_for_function("t => document.body.dataset.jpThemeName === t", arg=theme)
         nb.run_all()
         with nb.stage("check results rendered"):
             nb.page.wait_for_function(f"p => ({LIVE_CHECKS})(p).every(c => c.live && c.text)", arg=nb.path)
-            results = nb.page.evaluate(LIVE_CHECKS, nb.path)
-        wide = [r for r in results if r["wide"]]
-        assert not wide, f"check results wider than their box at 390 px: {wide}"
-        assert len(results) == 3 and all(r["html"] and r["text"].startswith("✓ correct (") for r in results), results
-        assert {tuple(r["mark"]) for r in results} == {("rgb(26, 127, 55)", "rgb(255, 255, 255)")}
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        last = nb.page.locator(".jp-OutputArea-output:has(.convkit-message)").last
-        last.scroll_into_view_if_needed()
-        last.screenshot(path=str(ARTIFACTS / f"live__check__{theme.split()[-1].lower()}.png"))
+        for theme in ("JupyterLab Light", "JupyterLab Dark"):
+            with nb.stage(f"theme {theme}"):
+                nb.page.evaluate(f"() => window.jupyterapp.commands.execute('apputils:change-theme', "
+                                 f"{{theme: {theme!r}}})")
+                # JupyterLab sets both once the theme's CSS has loaded.
+                nb.page.wait_for_function("([t, light]) => document.body.dataset.jpThemeName === t"
+                                          " && document.body.dataset.jpThemeLight === light",
+                                          arg=[theme, "true" if "Light" in theme else "false"])
+                results = nb.page.evaluate(LIVE_CHECKS, nb.path)
+            wide = [r for r in results if r["wide"]]
+            assert not wide, f"{theme}: check results wider than their box at 390 px: {wide}"
+            assert len(results) == 3 and all(r["html"] and r["text"].startswith("✓ correct (") for r in results), results
+            assert {tuple(r["mark"]) for r in results} == {("rgb(26, 127, 55)", "rgb(255, 255, 255)")}, theme
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            last = nb.page.locator(".jp-OutputArea-output:has(.convkit-message)").last
+            last.scroll_into_view_if_needed()
+            last.screenshot(path=str(ARTIFACTS / f"live__check__{theme.split()[-1].lower()}.png"))
         _no_errors(nb, rec)
     finally:  # the theme is a setting of the module's JupyterLab: back to its default for later tests
         nb.page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', "
