@@ -67,7 +67,8 @@ NUMPY = Kernels("numpy", _np_im2col, _np_col2im)
 NUMBA_MIN_MACS = 2**23
 
 _forced = None  # the kernels :func:`using` imposes, else None
-_numba = ()  # numba's Kernels once loaded (None if numba is missing or disabled); () before the first try
+_NOT_TRIED = object()
+_numba = _NOT_TRIED  # numba's Kernels once loaded (None if numba is missing or disabled)
 numba = None  # the numba module, once loaded
 _loading = threading.Lock()
 
@@ -192,7 +193,7 @@ def numba_kernels():
     """
     global _numba
     with _loading:  # two threads asking at once load it once
-        if _numba == ():
+        if _numba is _NOT_TRIED:
             _numba = _load_numba()
     return _numba
 
