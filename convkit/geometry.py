@@ -275,6 +275,11 @@ class Geometry:
     def padded_hw(self) -> tuple[int, int]:
         return (self.h + 2 * self.ph, self.w + 2 * self.pw)
 
+    @property
+    def macs(self) -> int:
+        """Multiply-adds of the forward pass: N*K*C*FH*FW*Hout*Wout."""
+        return self.n * self.k * self.c * self.fh * self.fw * self.ho * self.wo
+
 
 def _shape4(shape, name: str, layout: str) -> tuple[int, int, int, int]:
     shape = tuple(shape)

@@ -6,7 +6,7 @@ block; each loop below makes one, with unit-stride inner loops over a row of
 tiles that the compiler vectorises: it first splits each input row into its
 even and odd columns, so that a tile's four columns are entries j and j + 1 of
 two contiguous rows. On a block of two (64, 56, 56) images in float32 the input
-transform took 2.4 ms in numpy (one core).
+transform took 2.4 ms in numpy and 0.9 ms here (one core).
 
 ``transform_filters(w, u)``
     w (K, C, 3, 3) -> u (16, K, C): ``G w G^T`` of every filter (numpy's einsum took
@@ -157,7 +157,7 @@ def _nb_output_adjoint(dout, th, tw, dm):
                     e0[2, j], e1[2, j] = y0[j] - y1[j], y2[j] - y3[j]
                     e0[3, j], e1[3, j] = -y1[j], -y3[j]
                 # dM[a, b] = A[a] . e[:, b] down the rows: four entries (one a) at a time. Writing all 16
-                # at once was 10x slower: the 16 rows of dm lie K*P apart, often a multiple of 4 KiB.
+                # at once was 5x slower: the 16 rows of dm lie K*P apart, often a multiple of 4 KiB.
                 p0 = np.uintp((k * m + i) * th * tw + ti * tw)
                 for a in range(4):
                     q0 = p0 + np.uintp(4 * a) * kp

@@ -77,7 +77,7 @@ def kernels(g=None):
 
 def _for(g):
     """The kernels for geometry g: chosen from the whole problem's size (:func:`_kernels.for_macs`)."""
-    return _kernels.for_macs(g.n * g.k * g.c * g.fh * g.fw * g.ho * g.wo)
+    return _kernels.for_macs(g.macs)
 
 
 def parallel(fn, parts):
@@ -99,7 +99,7 @@ def split_batch(n, macs):
 
 
 def _parts(g):
-    return split_batch(g.n, g.n * g.k * g.c * g.fh * g.fw * g.ho * g.wo)
+    return split_batch(g.n, g.macs)
 
 
 def _split(g, ws):

@@ -125,7 +125,8 @@ def _bt(x0, x1, x2, x3, outs):
 
 
 def _direct_macs(n, c, k, ho, wo):
-    """Multiply-adds of the direct correlation: the problem's size, as the fast path counts it."""
+    """Multiply-adds of the direct 3x3 correlation (``Geometry.macs``), for correlations that have
+    no geometry of their own (dx's): the problem's size, as the fast path counts it."""
     return 9 * n * c * k * ho * wo
 
 
@@ -264,7 +265,7 @@ def correlate(x, u, ph, pw, ho, wo, b=None):
 
 
 def forward(x, w, b, g, ws=None):
-    u = transform_filters(w, _transforms(_direct_macs(g.n, g.c, g.k, g.ho, g.wo)))
+    u = transform_filters(w, _transforms(g.macs))
     out = correlate(x, u, g.ph, g.pw, g.ho, g.wo, b.astype(x.dtype, copy=False))
     return out, (x, w, g)
 
@@ -315,7 +316,7 @@ def backward(dout, cache, ws=None):
     th, tw = _tiles(g.ho, g.wo)
     # dw: dU[ab] = sum over the tiles of dM[ab] @ V[ab]^T, then dw = G^T dU G.
     parts = _blocks_per_part(g.n, th, 16 * g.n * g.k * g.c * th * tw, 16 * (g.c + g.k) * tw * x.itemsize)
-    nb = _transforms(_direct_macs(g.n, g.c, g.k, g.ho, g.wo))
+    nb = _transforms(g.macs)
 
     def run(i):
         du, dub = np.zeros((16, g.k, g.c), x.dtype), np.empty((16, g.k, g.c), x.dtype)
@@ -365,7 +366,7 @@ def bytes_needed(g, dtype, backward=False):
     th, tw = _tiles(g.ho, g.wo)
     # dw: per thread, a block's V and dM; with numpy's transforms first the padded input and B^T's
     # rows beside V, then V and the adjoint's dY, E and dM.
-    dw_phase, numpy = 0, _transforms(_direct_macs(g.n, g.c, g.k, g.ho, g.wo)) is None
+    dw_phase, numpy = 0, _transforms(g.macs) is None
     for blocks in _blocks_per_part(g.n, th, 16 * g.n * g.k * g.c * th * tw, 16 * (g.c + g.k) * tw * item):
         m, tb = max((i1 - i0, t1 - t0) for i0, i1, t0, t1 in blocks)
         xp, t = m * g.c * (2 * tb + 2) * (2 * tw + 2), 4 * m * g.c * tb * (2 * tw + 2)
