@@ -40,7 +40,7 @@ import numpy as np
 from threadpoolctl import threadpool_info
 
 from convkit import conv2d, conv2d_backward, methods
-from convkit.methods import _kernels, fast
+from convkit.methods import _numba, _threads, fast
 from convkit.geometry import conv_geometry
 
 SHAPES = [  # (N, C, H, W, K, F), padding 1, stride 1
@@ -68,7 +68,7 @@ SLOW = {"loops": "Python loops: ~300 ns per multiply-add", "matrix": "dense W* h
 
 def _with_numpy_kernels(fn):
     def run():
-        with _kernels.using(_kernels.NUMPY):
+        with _numba.using("numpy"):
             return fn()
     return run
 
@@ -105,7 +105,7 @@ def contestants(shape, dtype, with_torch):
             return impl.backward(dout, cache, ws)
 
         out[name] = (fwd, fwd_bwd)
-    if _kernels.KERNELS is not _kernels.NUMPY:  # what the compiled kernels buy
+    if _numba.default() != "numpy":  # what the compiled kernels buy
         out["fast, numpy kernels"] = tuple(_with_numpy_kernels(fn) for fn in out["fast"])
     if with_torch:
         import torch
@@ -161,10 +161,10 @@ def threads_table(shape, repeats):
     x = rng.standard_normal((n, c, h, w_)).astype(np.float32)
     w = rng.standard_normal((k, c, f, f)).astype(np.float32)
     dout = rng.standard_normal((n, k, h, w_)).astype(np.float32)
-    saved, rows, first = fast.WORKERS, [], None
+    saved, rows, first = _threads.WORKERS, [], None
     try:
         for workers in (1, 2, 4):
-            fast.WORKERS = workers
+            _threads.WORKERS = workers
             run = lambda: (conv2d(x, w, padding=1, method="fast"),
                            *conv2d_backward(dout, x, w, padding=1, method="fast"))
             got = run()
@@ -179,7 +179,7 @@ def threads_table(shape, repeats):
             diff = max(np.linalg.norm(a - b) / np.linalg.norm(b) for a, b in zip(got, first))
             rows.append(f"| {workers} | {ms:10.2f} | {diff:.1e} |")
     finally:
-        fast.WORKERS = saved
+        _threads.WORKERS = saved
     return rows
 
 
@@ -298,9 +298,9 @@ def main():
     model, avx512 = cpu()
     kind = "AVX-512" if avx512 else "no AVX-512"
     print(f"CPU: {model}; AVX-512: {'yes' if avx512 else 'no' if avx512 is False else 'unknown'}; "
-          f"cores this process may use: {fast.cores()}")
+          f"cores this process may use: {_threads.cores()}")
     print(f"numpy {np.__version__}; BLAS (internal api, kernel, threads): {blas}")
-    print(f"convkit: {fast.WORKERS} threads over the batch; fast path's im2col/col2im: {fast.kernels()}")
+    print(f"convkit: {_threads.WORKERS} threads over the batch; fast path's im2col/col2im: {fast.kernels()}")
     if with_torch:
         torch.set_num_threads(blas[0][2] if blas else 2)
         print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
@@ -331,9 +331,9 @@ def main():
                     print(f"| {name:<19} | skipped: {why} |")
     shape = (QUICK_SHAPES if args.quick else SHAPES)[0]
     print(f"\nThreads over the batch (fast path, float32 forward+backward, {shape}; this process may use "
-          f"{fast.cores()} cores):")
-    if n_c_h_w_macs(shape) < fast.MIN_SPLIT_MACS:
-        print(f"(a convolution this small, below {fast.MIN_SPLIT_MACS:,} multiply-adds, is never split)")
+          f"{_threads.cores()} cores):")
+    if n_c_h_w_macs(shape) < _threads.MIN_SPLIT_MACS:
+        print(f"(a convolution this small, below {_threads.MIN_SPLIT_MACS:,} multiply-adds, is never split)")
     print("| threads | fwd+bwd ms | largest difference from 1 thread (relative; out, dx, dw, db) |\n|---|---:|---:|")
     print("\n".join(threads_table(shape, args.repeats)))
     print("\nWinograd's accuracy in float32: RMS error / RMS of the exact (float64) result, mean of 3 seeds")

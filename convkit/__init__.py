@@ -32,23 +32,21 @@ the machine's memory; :func:`set_memory_limit` or the environment variable
 shapes before it allocates (:mod:`convkit.memory`).
 """
 from .conv1d import conv1d, conv1d_backward
-from .conv2d import METHODS, conv2d, conv2d_backward
+from .conv2d import METHODS, Conv2D, conv2d, conv2d_backward
+from .conv_matrix import conv_matrix, conv_matrix_pattern
 from .corr import corr2d
 from .errors import ConvArgumentError
-from .geometry import output_size
+from .geometry import output_size, transposed_output_size
 from .gradcheck import GRADIENT_CHECK_TOL, gradient_check, numerical_gradient, rel_error
 from .im2col import col2im, im2col
-from .layer import Conv2D
 from .memory import memory_limit, set_memory_limit
-from .sparse_matrix import conv_matrix, conv_matrix_pattern
-from .transposed import conv_transpose2d, conv_transpose2d_backward, transposed_output_size
+from .transposed import conv_transpose2d, conv_transpose2d_backward
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ConvArgumentError", "Conv2D", "GRADIENT_CHECK_TOL", "METHODS", "col2im", "conv1d", "conv1d_backward", "conv2d",
-    "conv2d_backward", "conv_matrix", "conv_matrix_pattern", "corr2d", "gradient_check", "im2col", "numerical_gradient", "output_size",
-    "rel_error",
-    "memory_limit", "set_memory_limit",
-    "conv_transpose2d", "conv_transpose2d_backward", "transposed_output_size",
+    "conv2d_backward", "conv_matrix", "conv_matrix_pattern", "conv_transpose2d", "conv_transpose2d_backward", "corr2d",
+    "gradient_check", "im2col", "memory_limit", "numerical_gradient", "output_size", "rel_error", "set_memory_limit",
+    "transposed_output_size",
 ]

@@ -34,7 +34,7 @@ from .corr import corr2d
 from .geometry import output_size
 from .im2col import col2im, im2col
 from .messages import message_html
-from .sparse_matrix import conv_matrix
+from .conv_matrix import conv_matrix
 
 __all__ = ["CheckResult", "NotYetError", "check_answer", "check_output_size", "check_corr2d", "check_flip", "check_conv_matrix",
            "check_conv1d_dx", "check_conv2d_backward", "check_im2col", "check_col2im"]
@@ -941,7 +941,7 @@ def check_conv_layer(cls):
     gradients of its own forward.
     """
     from .gradcheck import GRADIENT_CHECK_TOL, numerical_gradient, rel_error
-    from .layer import Conv2D
+    from .conv2d import Conv2D
 
     def body():
         rng = np.random.default_rng(14)

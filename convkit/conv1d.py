@@ -4,7 +4,9 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import ConvArgumentError
-from .geometry import _checked_size, _is_int, as_float, float_dtype
+from .arguments import as_float, as_int, float_dtype
+from .corr import spread_by_stride
+from .geometry import checked_size
 
 __all__ = ["conv1d", "conv1d_backward"]
 
@@ -16,11 +18,8 @@ def _check_1d(x, w, stride, padding, b=None):
             f"conv1d takes a non-empty 1-D signal x (L,) and 1-D weights w (F,); got "
             f"x.shape={x.shape}, w.shape={w.shape}"
         )
-    if not _is_int(stride) or stride < 1:
-        raise ConvArgumentError(f"stride must be an int >= 1; got stride={stride!r}")
-    if not _is_int(padding) or padding < 0:
-        raise ConvArgumentError(f"padding must be an int >= 0; got padding={padding!r}")
-    n_out = _checked_size(x.size, w.size, int(stride), int(padding), "length", ("L", "F"))
+    stride, padding = as_int(stride, "stride", 1), as_int(padding, "padding", 0)
+    n_out = checked_size(x.size, w.size, stride, padding, "length", ("L", "F"))
     extra = []
     if b is not None:
         b = as_float(b, "b")
@@ -36,13 +35,6 @@ def _correlate(signal, kernel, stride=1):
     f = kernel.size
     n_out = (signal.size - f) // stride + 1
     return np.array([signal[i * stride : i * stride + f] @ kernel for i in range(n_out)], dtype=signal.dtype)
-
-
-def _dilate(v, stride):
-    """Insert ``stride - 1`` zeros between the entries of ``v`` (a no-op for stride 1)."""
-    out = np.zeros((v.size - 1) * stride + 1, dtype=v.dtype)
-    out[::stride] = v
-    return out
 
 
 def conv1d(x, w, b=None, stride=1, padding=0):
@@ -104,7 +96,7 @@ def conv1d_backward(dout, x, w, stride=1, padding=0):
             f"dout must have the output's shape ({n_out},) for x.shape={x.shape}, w.shape={w.shape}, "
             f"stride={stride}, padding={padding}; got dout.shape={dout.shape}"
         )
-    dout = _dilate(dout.astype(dt, copy=False), stride)
+    dout = spread_by_stride(dout.astype(dt, copy=False), stride)
     f = w.size
     dx_padded = _correlate(np.pad(dout, f - 1), w[::-1])
     dx = dx_padded[padding : padding + x.size]

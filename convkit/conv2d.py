@@ -1,12 +1,18 @@
-"""The 2-D convolution layer as two functions, forward and backward, with a choice of method."""
+"""The 2-D convolution layer: two functions, forward and backward, and the layer with its weights.
+
+Every method of :mod:`convkit.methods` computes it; all three go through the one call
+pipeline (:mod:`convkit.methods.pipeline`).
+"""
 from __future__ import annotations
 
-from . import methods
-from .errors import ConvArgumentError
-from .geometry import as_float, prepare_conv2d, resolve_padding
-from .memory import check_conv
+import numpy as np
 
-__all__ = ["conv2d", "conv2d_backward", "METHODS"]
+from . import methods
+from .arguments import as_bias, as_flag, as_float, as_int, as_pair, as_shape4, describe, resolve_padding
+from .errors import ConvArgumentError
+from .methods.pipeline import Engine, check_dout, describe_call, prepare
+
+__all__ = ["conv2d", "conv2d_backward", "Conv2D", "METHODS"]
 
 METHODS = methods.METHODS
 
@@ -59,12 +65,9 @@ def conv2d(x, w, b=None, stride=1, padding=0, method=methods.DEFAULT, *, dilatio
         GiB and the fastest method that fits (``"matrix"`` builds a
         (K*Hout*Wout, C*H*W) matrix and is the first to hit the limit).
     """
-    impl = methods.get(method)
-    x, w, b, g = prepare_conv2d(x, w, b, stride, resolve_padding(padding, pad), dilation, drop_last)
-    methods.check(method, g)
-    check_conv(g, x.dtype, method)
-    out, _ = impl.forward(x, w, b, g)
-    return out
+    engine = Engine(method)
+    x, w, b, g = prepare(x, w, b, stride, resolve_padding(padding, pad), dilation, drop_last)
+    return engine.forward(x, w, b, g)[0]
 
 
 def conv2d_backward(dout, x, w, stride=1, padding=0, method=methods.DEFAULT, *, dilation=1, drop_last=False, pad=None):
@@ -94,17 +97,147 @@ def conv2d_backward(dout, x, w, stride=1, padding=0, method=methods.DEFAULT, *, 
     ConvArgumentError
         As :func:`conv2d`, including the memory guard (for the backward pass).
     """
-    impl = methods.get(method)
-    dout = as_float(dout, "dout")
-    x, w, _, g = prepare_conv2d(x, w, None, stride, resolve_padding(padding, pad), dilation, drop_last)
-    if dout.shape != g.out_shape:
-        dil = f", dilation=({g.dil_h}, {g.dil_w})" if (g.dil_h, g.dil_w) != (1, 1) else ""
-        raise ConvArgumentError(
-            f"dout must have the output's shape (N, K, Hout, Wout) = {g.out_shape} for "
-            f"x.shape={g.x_shape}, w.shape={g.w_shape}, stride=({g.sh}, {g.sw}), "
-            f"padding=({g.ph}, {g.pw}){dil}; got dout.shape={dout.shape}"
-        )
-    methods.check(method, g)
-    check_conv(g, x.dtype, method, backward=True, caller="conv2d_backward")
-    dout = dout.astype(x.dtype, copy=False)
-    return impl.backward(dout, impl.cache_for(x, w, g))
+    engine = Engine(method)
+    x, w, _, g = prepare(x, w, None, stride, resolve_padding(padding, pad), dilation, drop_last)
+    dout = check_dout(dout, g.out_shape, f"the output's shape (N, K, Hout, Wout) = {g.out_shape} for {describe_call(g)}")
+    return engine.gradients(dout, x, w, g)
+
+
+class Conv2D:
+    """A 2-D convolution layer: weights, bias, forward and backward.
+
+    Derived in Chapter 5 (``notebooks/05_im2col.ipynb``). ``Conv2D(C, K, F)``
+    makes a layer with new weights; :meth:`from_weights` makes one with given
+    weights, e.g. to stand in for Deep Learning from Scratch's
+    ``Convolution(W, b, stride, pad)`` or a cs231n layer.
+
+    Parameters
+    ----------
+    in_channels : int
+        C, the channels of the input.
+    out_channels : int
+        K, the number of filters.
+    kernel_size : int or (int, int)
+        FH, FW.
+    stride, padding : int or (int, int)
+        ``pad`` is an alias of ``padding`` (keyword only).
+    rng : numpy.random.Generator or int, optional
+        Source of the initial weights (a seed is accepted too).
+    method : str, default "fast"
+        One of :data:`convkit.METHODS`.
+    dtype : numpy dtype, default float64
+    dilation : int or (int, int), default 1
+        Distance between the kernel's taps (keyword only; Chapter 8).
+    drop_last : bool, default False
+        Floor a non-whole output size as PyTorch does, dropping the rows and
+        columns no window reaches (keyword only); by default it is an error.
+
+    Attributes
+    ----------
+    W : ndarray, shape (K, C, FH, FW)
+        He-initialised: normal with variance 2 / (C*FH*FW), suited to ReLU nets.
+    b : ndarray, shape (K,)
+        Zeros.
+    dW, db : ndarray or None
+        Gradients from the last :meth:`backward`.
+
+    Notes
+    -----
+    :meth:`forward` and :meth:`backward` run the memory guard of
+    :func:`convkit.conv2d`: a pass whose arrays (the cache included) would
+    exceed :func:`convkit.memory_limit` raises :class:`ConvArgumentError`
+    before allocating, naming the size in GiB and a method that fits.
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size=None, stride=1, padding=0, rng=None,
+                 method=methods.DEFAULT, dtype=np.float64, *, dilation=1, drop_last=False, pad=None):
+        if np.ndim(in_channels) > 0:  # Conv2D(W, b, stride, pad): Deep Learning from Scratch's habit
+            raise ConvArgumentError(
+                f"Conv2D(in_channels, out_channels, kernel_size, ...) makes a layer with new weights, so "
+                f"in_channels must be an int; got {describe(in_channels)}. For a layer with given weights, as "
+                f"Deep Learning from Scratch's Convolution(W, b, stride, pad), call "
+                f"Conv2D.from_weights(W, b, stride, pad): the same arguments in the same order."
+            )
+        c, k = as_int(in_channels, "in_channels", 1), as_int(out_channels, "out_channels", 1)
+        if kernel_size is None:
+            raise ConvArgumentError("kernel_size is missing: Conv2D(in_channels, out_channels, kernel_size, ...)")
+        fh, fw = as_pair(kernel_size, "kernel_size", 1)
+        rng = np.random.default_rng(rng)
+        W = (rng.standard_normal((k, c, fh, fw)) * np.sqrt(2.0 / (c * fh * fw))).astype(dtype)
+        self._setup(W, np.zeros(k, dtype=dtype), stride, resolve_padding(padding, pad), dilation, method, drop_last)
+
+    @classmethod
+    def from_weights(cls, W, b=None, stride=1, padding=0, dilation=1, method=methods.DEFAULT, *, drop_last=False, pad=None):
+        """A layer with the given weights and bias.
+
+        The arguments come in the order of Deep Learning from Scratch's
+        ``Convolution(W, b, stride=1, pad=0)``, and ``pad`` is accepted for
+        ``padding``, so ``Conv2D.from_weights(W, b, stride, pad)`` stands in for
+        it and ``Conv2D.from_weights(w, b, **conv_param)`` takes cs231n's dict.
+
+        Parameters
+        ----------
+        W : array_like, shape (K, C, FH, FW)
+            The filters, in the layout of this book, PyTorch, Deep Learning from
+            Scratch and cs231n. A float32 or float64 ndarray is used as it is,
+            not copied: an optimiser that updates it in place (``W -= lr * dW``,
+            as those courses' optimisers do) updates the layer. Anything else is
+            converted to float64.
+        b : array_like, shape (K,), optional
+            The biases (zeros if None); used as it is when it is an ndarray of
+            W's dtype, else converted to it.
+        stride, padding, dilation : int or (int, int)
+        method : str, default "fast"
+        drop_last : bool, default False
+            As for :class:`Conv2D` (keyword only). Deep Learning from Scratch and
+            PyTorch floor a non-whole output size; convkit refuses it unless
+            ``drop_last=True``.
+
+        Returns
+        -------
+        Conv2D
+        """
+        W = as_float(W, "W")
+        as_shape4(W.shape, "W", "(K, C, FH, FW)")
+        if W.dtype not in (np.float32, np.float64):
+            W = W.astype(np.float64)
+        b = as_bias(b, W.shape[0], W.dtype)
+        layer = cls.__new__(cls)
+        layer._setup(W, b, stride, resolve_padding(padding, pad), dilation, method, drop_last)
+        return layer
+
+    def _setup(self, W, b, stride, padding, dilation, method, drop_last):
+        self.stride = as_pair(stride, "stride", 1)
+        self.padding = as_pair(padding, "padding", 0)
+        self.dilation = as_pair(dilation, "dilation", 1)
+        self.drop_last = as_flag(drop_last, "drop_last")
+        self._engine = Engine(method)
+        self.method = method
+        self.W, self.b = W, b
+        self.dW = self.db = None
+        self._cache = None
+        self._ws = {}  # buffers the fast path keeps between calls
+
+    def __repr__(self):
+        k, c, fh, fw = self.W.shape
+        extra = (f", dilation={self.dilation}" if self.dilation != (1, 1) else "") + \
+            (", drop_last=True" if self.drop_last else "")
+        return (f"Conv2D({c}, {k}, kernel_size=({fh}, {fw}), stride={self.stride}, "
+                f"padding={self.padding}{extra}, method={self.method!r})")
+
+    def forward(self, x):
+        """x (N, C, H, W) -> out (N, K, Hout, Wout); remembers what backward needs."""
+        x, w, b, g = prepare(x, self.W, self.b, self.stride, self.padding, self.dilation, self.drop_last)
+        out, self._cache = self._engine.forward(x, w, b, g, self._ws, caller="Conv2D.forward")
+        return out
+
+    __call__ = forward
+
+    def backward(self, dout):
+        """dout (N, K, Hout, Wout) -> dx (N, C, H, W); sets ``self.dW`` and ``self.db``."""
+        if self._cache is None:
+            raise ConvArgumentError("backward() needs a forward() first: there is nothing to differentiate")
+        g = self._cache[-1]
+        dout = check_dout(dout, g.out_shape, f"the shape of the last forward's output {g.out_shape}")
+        dx, self.dW, self.db = self._engine.backward(dout, self._cache, self._ws)
+        return dx

@@ -1,12 +1,16 @@
-"""One window at a time: the single-channel cross-correlation of Chapter 1."""
+"""One window at a time: the single-channel cross-correlation of Chapter 1.
+
+And the stride's spreading (:func:`spread_by_stride`), which turns a strided correlation's gradient
+into a stride-1 one (Chapters 4, 7 and 8).
+"""
 from __future__ import annotations
 
 import numpy as np
 
+from .arguments import as_float, float_dtype
 from .errors import ConvArgumentError
-from .geometry import as_float, float_dtype
 
-__all__ = ["corr2d"]
+__all__ = ["corr2d", "spread_by_stride"]
 
 
 def corr2d(x, w):
@@ -51,4 +55,29 @@ def corr2d(x, w):
     for i in range(out.shape[0]):
         for j in range(out.shape[1]):
             out[i, j] = np.sum(x[i : i + fh, j : j + fw] * w)
+    return out
+
+
+def spread_by_stride(a, stride):
+    """``a`` with ``stride - 1`` zeros inserted between neighbouring entries along its last axes.
+
+    The transposed convolution's first step, and the gradient of a strided convolution's output seen as
+    a stride-1 one (Chapters 4, 7 and 8): with stride S, entry i lands on ``i*S``.
+
+    Parameters
+    ----------
+    a : array_like, shape (..., n) or (..., H, W)
+    stride : int or tuple of int
+        One stride per spread axis, the last ``len(stride)`` axes (an int spreads the last axis only).
+
+    Returns
+    -------
+    ndarray, shape (..., (n - 1)*S + 1) (and likewise for each spread axis)
+    """
+    a = np.asarray(a)
+    strides = (stride,) if np.ndim(stride) == 0 else tuple(stride)
+    lead = a.shape[: a.ndim - len(strides)]
+    shape = lead + tuple((n - 1) * s + 1 for n, s in zip(a.shape[a.ndim - len(strides):], strides))
+    out = np.zeros(shape, dtype=a.dtype)
+    out[(Ellipsis, *(slice(None, None, s) for s in strides))] = a
     return out

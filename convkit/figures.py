@@ -21,7 +21,8 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Rectangle
 from matplotlib.textpath import TextPath
 
-from .geometry import as_pair, conv_geometry
+from .arguments import as_pair
+from .geometry import conv_geometry
 
 __all__ = ["draw_grid", "window_figure", "padded_windows_figure", "matrix_figure", "backprop_1d_figure",
            "im2col_figure", "MIN_FONT_PT", "PHONE_WIDTH_IN", "DPI"]

@@ -20,77 +20,12 @@ PyTorch's formula; with ``d = 1`` it is the one above.
 """
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
-import numpy as np
-
+from .arguments import as_flag, as_int, as_pair, as_shape4, resolve_padding
 from .errors import ConvArgumentError
 
-__all__ = ["output_size", "Geometry", "conv_geometry", "as_pair", "describe", "resolve_padding"]
-
-
-def _is_int(v) -> bool:
-    return isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_))
-
-
-def describe(value, limit: int = 60) -> str:
-    """``value`` as an error message shows it: short, never a whole array.
-
-    Arrays (anything with a shape and more than one entry) are named by their
-    shape and dtype; anything else by its repr, cut to ``limit`` characters.
-    """
-    shape = getattr(value, "shape", None)
-    if shape is not None and np.ndim(value) > 0:
-        return f"an array of shape {tuple(shape)} ({getattr(value, 'dtype', '?')})"
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def resolve_padding(padding, pad):
-    """``padding``, or its alias ``pad`` (Deep Learning from Scratch's and cs231n's name) when given.
-
-    Giving both with different values is refused: one of them would be ignored.
-    """
-    if pad is None:
-        return padding
-    given = not (_is_int(padding) and padding == 0)  # 0 is every function's default
-    if given and padding != pad:
-        raise ConvArgumentError(
-            f"padding and its alias pad are both given, with different values (padding={describe(padding)}, "
-            f"pad={describe(pad)}): give one"
-        )
-    return pad
-
-
-def as_pair(value, name: str, minimum: int) -> tuple[int, int]:
-    """Read an int or an ``(h, w)`` pair of ints, each at least ``minimum``.
-
-    Parameters
-    ----------
-    value : int or (int, int)
-        ``stride``, ``padding`` or ``dilation`` (or a kernel size) as the user gave it.
-    name : str
-        The argument's name, used in the error message.
-    minimum : int
-        Smallest allowed value (1 for strides and kernel sizes, 0 for padding).
-
-    Returns
-    -------
-    (int, int)
-        The value for the height and for the width.
-    """
-    if _is_int(value):
-        pair = (int(value), int(value))
-    elif isinstance(value, (tuple, list)) and len(value) == 2 and all(map(_is_int, value)):
-        pair = (int(value[0]), int(value[1]))
-    else:
-        raise ConvArgumentError(
-            f"{name} must be an int or a pair of ints (height, width); got {name}={describe(value)}"
-        )
-    if min(pair) < minimum:
-        raise ConvArgumentError(f"{name} must be >= {minimum}; got {name}={describe(value)}")
-    return pair
+__all__ = ["output_size", "transposed_output_size", "Geometry", "conv_geometry", "transposed_geometry", "checked_size"]
 
 
 def _paddings_that_work(n: int, e: int, s: int, p: int, count: int = 2) -> list[int]:
@@ -99,7 +34,7 @@ def _paddings_that_work(n: int, e: int, s: int, p: int, count: int = 2) -> list[
     return sorted(found, key=lambda q: (abs(q - p), q))[:count]
 
 
-def _checked_size(n: int, f: int, s: int, p: int, dim: str, symbols: tuple[str, str], d: int = 1,
+def checked_size(n: int, f: int, s: int, p: int, dim: str, symbols: tuple[str, str], d: int = 1,
                   drop_last: bool | None = None) -> int:
     """Output size along one dimension, or a ConvArgumentError that explains why not.
 
@@ -199,19 +134,9 @@ def output_size(n, f, stride=1, padding=0, dilation=1, *, drop_last=False, pad=N
     4
     """
     padding = resolve_padding(padding, pad)
-    for name, v, lo in (("n", n, 1), ("f", f, 1), ("stride", stride, 1), ("padding", padding, 0),
-                        ("dilation", dilation, 1)):
-        if not _is_int(v) or v < lo:
-            raise ConvArgumentError(f"{name} must be an int >= {lo}; got {name}={describe(v)}")
-    return _checked_size(int(n), int(f), int(stride), int(padding), "dimension", ("n", "f"), int(dilation),
-                         _flag(drop_last, "drop_last"))
-
-
-def _flag(value, name: str) -> bool:
-    """A True/False option, checked (a stray positional argument must not pass as one)."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise ConvArgumentError(f"{name} must be True or False; got {name}={describe(value)}")
-    return bool(value)
+    n, f, stride = as_int(n, "n", 1), as_int(f, "f", 1), as_int(stride, "stride", 1)
+    padding, dilation = as_int(padding, "padding", 0), as_int(dilation, "dilation", 1)
+    return checked_size(n, f, stride, padding, "dimension", ("n", "f"), dilation, as_flag(drop_last, "drop_last"))
 
 
 @dataclass(frozen=True)
@@ -281,15 +206,6 @@ class Geometry:
         return self.n * self.k * self.c * self.fh * self.fw * self.ho * self.wo
 
 
-def _shape4(shape, name: str, layout: str) -> tuple[int, int, int, int]:
-    shape = tuple(shape)
-    if len(shape) != 4:
-        raise ConvArgumentError(f"{name} must be 4-D {layout}; got {name}.shape={shape}")
-    if min(shape) < 1:
-        raise ConvArgumentError(f"{name} has an empty dimension: {name}.shape={shape} {layout}")
-    return shape
-
-
 def conv_geometry(x_shape, w_shape, stride=1, padding=0, dilation=1, drop_last=False) -> Geometry:
     """Check the shapes, stride, padding and dilation of a 2-D convolution and size its output.
 
@@ -308,8 +224,8 @@ def conv_geometry(x_shape, w_shape, stride=1, padding=0, dilation=1, drop_last=F
     -------
     Geometry
     """
-    n, c, h, w = _shape4(x_shape, "x", "(N, C, H, W)")
-    k, cw, fh, fw = _shape4(w_shape, "w", "(K, C, FH, FW)")
+    n, c, h, w = as_shape4(x_shape, "x", "(N, C, H, W)")
+    k, cw, fh, fw = as_shape4(w_shape, "w", "(K, C, FH, FW)")
     if c != cw:
         raise ConvArgumentError(
             f"channel mismatch: x has C={c} channels (x.shape={tuple(x_shape)}) but w expects "
@@ -318,60 +234,102 @@ def conv_geometry(x_shape, w_shape, stride=1, padding=0, dilation=1, drop_last=F
     sh, sw = as_pair(stride, "stride", 1)
     ph, pw = as_pair(padding, "padding", 0)
     dh, dw = as_pair(dilation, "dilation", 1)
-    drop_last = _flag(drop_last, "drop_last")
-    ho = _checked_size(h, fh, sh, ph, "height", ("H", "FH"), dh, drop_last)
-    wo = _checked_size(w, fw, sw, pw, "width", ("W", "FW"), dw, drop_last)
+    drop_last = as_flag(drop_last, "drop_last")
+    ho = checked_size(h, fh, sh, ph, "height", ("H", "FH"), dh, drop_last)
+    wo = checked_size(w, fw, sw, pw, "width", ("W", "FW"), dw, drop_last)
     return Geometry(n, c, h, w, k, fh, fw, sh, sw, ph, pw, ho, wo, dh, dw)
 
 
-def float_dtype(*arrays) -> np.dtype:
-    """The dtype convkit computes in: float32 if every input is float32, else float64.
+def transposed_geometry(y_shape, w_shape, stride=1, padding=0, dilation=1, output_padding=0) -> Geometry:
+    """The geometry of the convolution a transposed convolution transposes (Chapter 8).
 
-    Integers and bools are promoted to float64; complex and object arrays are refused.
-    """
-    for a in arrays:
-        if a.dtype.kind not in "biuf":
-            raise ConvArgumentError(f"expected real numbers; got an array of dtype {a.dtype}")
-    dt = np.result_type(*arrays)
-    if dt == np.float32:
-        return np.dtype(np.float32)
-    return np.dtype(np.float64)
+    The transposed convolution of ``y`` (N, K, Hy, Wy) with ``w`` (K, C, FH, FW) is the adjoint of a
+    convolution whose output has y's shape: this is that convolution's geometry. Its input shape
+    ``x_shape`` (N, C, H, W) is the transposed convolution's output,
+    ``H = (Hy - 1)*SH - 2*PH + DH*(FH - 1) + 1 + output_padding``, and its ``out_shape`` is y's shape.
 
-
-def as_float(a, name: str) -> np.ndarray:
-    """``np.asarray`` with a clear error for things that are not arrays of real numbers."""
-    try:
-        arr = np.asarray(a)
-    except Exception as exc:  # ragged lists and the like
-        raise ConvArgumentError(f"{name} is not an array: {exc}") from None
-    if arr.dtype.kind not in "biuf":
-        raise ConvArgumentError(f"{name} must hold real numbers; got dtype {arr.dtype}")
-    return arr
-
-
-def check_bias(b, k: int, dtype) -> np.ndarray:
-    """Return the bias as a (K,) array of ``dtype`` (zeros if ``b`` is None)."""
-    if b is None:
-        return np.zeros(k, dtype=dtype)
-    b = as_float(b, "b")
-    if b.shape != (k,):
-        raise ConvArgumentError(f"b must have shape (K,) = ({k},), one per filter; got b.shape={b.shape}")
-    return b.astype(dtype, copy=False)
-
-
-def prepare_conv2d(x, w, b=None, stride=1, padding=0, dilation=1, drop_last=False):
-    """Validate the arguments of a 2-D convolution and cast them to one float dtype.
+    Parameters
+    ----------
+    y_shape : tuple
+        (N, K, Hy, Wy).
+    w_shape : tuple
+        (K, C, FH, FW), the layout of the forward convolution.
+    stride, padding, dilation, output_padding : int or (int, int)
+        ``output_padding`` (0 to stride - 1) picks among the stride's worth of input sizes that a
+        rounded-down convolution maps to y's size.
 
     Returns
     -------
-    x : ndarray (N, C, H, W)
-    w : ndarray (K, C, FH, FW)
-    b : ndarray (K,)
-    g : Geometry
+    Geometry
     """
-    x = as_float(x, "x")
-    w = as_float(w, "w")
-    g = conv_geometry(x.shape, w.shape, stride, padding, dilation, drop_last)
-    extra = [as_float(b, "b")] if b is not None else []
-    dt = float_dtype(x, w, *extra)
-    return x.astype(dt, copy=False), w.astype(dt, copy=False), check_bias(b, g.k, dt), g
+    n, k, hy, wy = as_shape4(y_shape, "y", "(N, K, Hy, Wy)")
+    kw, c, fh, fw = as_shape4(w_shape, "w", "(K, C, FH, FW)")
+    if k != kw:
+        raise ConvArgumentError(
+            f"channel mismatch: y has K={k} channels (y.shape={tuple(y_shape)}) but w has K={kw} filters "
+            f"(w.shape={tuple(w_shape)}); w has the layout (K, C, FH, FW) of the convolution it transposes"
+        )
+    sh, sw = as_pair(stride, "stride", 1)
+    ph, pw = as_pair(padding, "padding", 0)
+    dh, dw = as_pair(dilation, "dilation", 1)
+    oh, ow = as_pair(output_padding, "output_padding", 0)
+    if oh >= sh or ow >= sw:
+        raise ConvArgumentError(
+            f"output_padding must be smaller than the stride: it adds 0 to S - 1 rows (columns) to pick one of "
+            f"the S input sizes that a strided convolution maps to y's size; got output_padding="
+            f"{output_padding!r} with stride={stride!r}"
+        )
+    h = (hy - 1) * sh - 2 * ph + dh * (fh - 1) + 1 + oh
+    w = (wy - 1) * sw - 2 * pw + dw * (fw - 1) + 1 + ow
+    for dim, size, ny, s, p, d, f, o in (("height", h, hy, sh, ph, dh, fh, oh), ("width", w, wy, sw, pw, dw, fw, ow)):
+        if size < 1:
+            raise ConvArgumentError(
+                f"the transposed convolution's output {dim} would be (Hy - 1)*S - 2P + D(F - 1) + 1 + "
+                f"output_padding = ({ny} - 1)*{s} - 2*{p} + {d}*({f} - 1) + 1 + {o} = {size} < 1: "
+                f"the padding crops more than the stamps cover"
+            )
+    # Flooring maps h, and every size up to S - 1 above it, onto hy: output_padding is that remainder.
+    # The sizes are already checked, so the Geometry is built directly rather than checked again.
+    ho = (h + 2 * ph - (dh * (fh - 1) + 1)) // sh + 1
+    wo = (w + 2 * pw - (dw * (fw - 1) + 1)) // sw + 1
+    assert (ho, wo) == (hy, wy), (h, w, y_shape)
+    return Geometry(n, c, h, w, kw, fh, fw, sh, sw, ph, pw, ho, wo, dh, dw)
+
+
+def transposed_output_size(n, f, stride=1, padding=0, dilation=1, output_padding=0) -> int:
+    """Output size of a transposed convolution along one dimension.
+
+    ``(n - 1)*stride - 2*padding + dilation*(f - 1) + 1 + output_padding``: the
+    input size of the convolution whose output size is ``n``, solved from
+    :func:`output_size`. For stride > 1 several input sizes give the
+    same ``n`` when the forward floors (``drop_last=True``): this is the
+    smallest, and ``output_padding`` (0 to stride - 1) picks a larger one.
+
+    Derived in Chapter 8 (``notebooks/08_dilation_transposed.ipynb``).
+
+    Parameters
+    ----------
+    n : int
+        Size of the transposed convolution's input (the forward's output).
+    f, stride, padding, dilation, output_padding : int
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> transposed_output_size(4, 3, stride=2, padding=1)
+    7
+    >>> transposed_output_size(4, 3, stride=2, padding=1, output_padding=1)
+    8
+    """
+    n, f, stride = as_int(n, "n", 1), as_int(f, "f", 1), as_int(stride, "stride", 1)
+    padding, dilation = as_int(padding, "padding", 0), as_int(dilation, "dilation", 1)
+    output_padding = as_int(output_padding, "output_padding", 0)
+    if output_padding >= stride:
+        raise ConvArgumentError(f"output_padding must be smaller than the stride; got output_padding={output_padding} "
+                                f"with stride={stride}")
+    # The width is a dummy dimension of size 1 that maps to itself.
+    g = transposed_geometry((1, 1, n, 1), (1, 1, f, 1), (stride, 1), (padding, 0), (dilation, 1), (output_padding, 0))
+    return g.h

@@ -4,11 +4,17 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .arguments import as_float, as_pair, resolve_padding
 from .errors import ConvArgumentError
-from .geometry import Geometry, as_float, as_pair, conv_geometry, resolve_padding
+from .geometry import Geometry, conv_geometry
 from .memory import guard
 
-__all__ = ["im2col", "col2im", "windows", "im2col_bytes", "col2im_bytes"]
+__all__ = ["im2col", "col2im", "windows", "im2col_bytes", "col2im_bytes", "window_view", "im2col_unchecked",
+           "col2im_unchecked", "add_windows"]
+
+# The public functions check their arguments and guard the memory; the *_unchecked ones, window_view and
+# add_windows take a checked Geometry and do neither: the engines (convkit.methods) call them after the
+# call pipeline has checked everything once.
 
 
 def _geometry(x_shape, fh, fw, stride, padding, dilation=1, drop_last=False) -> Geometry:
@@ -27,10 +33,10 @@ def windows(x, fh, fw, stride=1, padding=0, dilation=1, *, drop_last=False, pad=
     x = as_float(x, "x")
     if x.dtype.kind != "f":
         x = x.astype(np.float64)
-    return _windows(x, _geometry(x.shape, fh, fw, stride, resolve_padding(padding, pad), dilation, drop_last))
+    return window_view(x, _geometry(x.shape, fh, fw, stride, resolve_padding(padding, pad), dilation, drop_last))
 
 
-def _windows(x, g: Geometry):
+def window_view(x, g: Geometry):
     """:func:`windows` for checked arguments: (N, C, Hout, Wout, FH, FW) view of a padded copy."""
     xp = np.pad(x, ((0, 0), (0, 0), (g.ph, g.ph), (g.pw, g.pw)))
     # Windows of the dilated span, every dil-th tap of each; [:ho] drops what drop_last floors away.
@@ -78,7 +84,12 @@ def im2col(x, fh, fw, stride=1, padding=0, dilation=1, *, drop_last=False, pad=N
     guard(im2col_bytes(g, item) + (x.size * item if cast else 0), _call("im2col", g, item),
           f"Its column matrix (C*fh*fw, N*Hout*Wout) = {(g.c * g.fh * g.fw, g.n * g.ho * g.wo)} holds every "
           f"window; conv2d(..., method='fast') convolves without building it whole.")
-    v = _windows(x.astype(np.float64) if cast else x, g)  # (N, C, Ho, Wo, fh, fw)
+    return im2col_unchecked(x.astype(np.float64) if cast else x, g)
+
+
+def im2col_unchecked(x, g: Geometry):
+    """:func:`im2col` for checked arguments: x (N, C, H, W) float -> (C*FH*FW, N*Hout*Wout)."""
+    v = window_view(x, g)  # (N, C, Ho, Wo, fh, fw)
     return v.transpose(1, 4, 5, 0, 2, 3).reshape(g.c * g.fh * g.fw, g.n * g.ho * g.wo)
 
 
@@ -146,14 +157,17 @@ def col2im(cols, x_shape, fh, fw, stride=1, padding=0, dilation=1, *, drop_last=
     cast = cols.dtype.kind != "f"  # integers are computed in float64
     item = 8 if cast else cols.itemsize
     guard(col2im_bytes(g, item) + (cols.size * item if cast else 0), _call("col2im", g, item))
-    if cast:
-        cols = cols.astype(np.float64)
+    return col2im_unchecked(cols.astype(np.float64) if cast else cols, g)
+
+
+def col2im_unchecked(cols, g: Geometry):
+    """:func:`col2im` for checked arguments: cols (C*FH*FW, N*Hout*Wout) float -> a new (N, C, H, W) array."""
     c6 = cols.reshape(g.c, g.fh, g.fw, g.n, g.ho, g.wo).transpose(3, 0, 1, 2, 4, 5)
-    return _col2im(c6, g).copy()
+    return add_windows(c6, g).copy()
 
 
-def _col2im(c6, g: Geometry):
-    """:func:`col2im` for checked arguments, any layout of the columns.
+def add_windows(c6, g: Geometry):
+    """Every window's entries added onto the pixels they came from, for any layout of the columns.
 
     c6 : (N, C, FH, FW, Hout, Wout), a view in whatever memory order.
     Returns a (N, C, H, W) view into a zero-padded array.

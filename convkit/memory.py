@@ -6,9 +6,13 @@ can outgrow a laptop as easily. So every convkit function that builds a large
 array first estimates the bytes its arrays will hold at their peak, from the
 shapes alone: each method's ``bytes_needed(g, dtype, backward)`` in
 :mod:`convkit.methods`, and ``*_bytes`` next to :func:`convkit.im2col`,
-:func:`convkit.col2im` and :func:`convkit.conv_matrix`. Above the limit it
-raises :class:`~convkit.errors.ConvArgumentError` with the size in GiB and, for
-a convolution, a method that fits.
+:func:`convkit.col2im` and :func:`convkit.conv_matrix`. Above the limit
+:func:`guard` raises :class:`~convkit.errors.ConvArgumentError` with the size in
+GiB and the caller's advice (for a convolution, the method that fits:
+:func:`convkit.methods.pipeline.guard`).
+
+This module is a leaf: it imports nothing of convkit but the error type, so
+that everything may use it.
 
 The limit, first found wins:
 
@@ -29,12 +33,9 @@ import numbers
 import os
 import re
 
-import numpy as np
-
-from . import methods
 from .errors import ConvArgumentError
 
-__all__ = ["memory_limit", "set_memory_limit", "machine_memory"]
+__all__ = ["memory_limit", "set_memory_limit", "machine_memory", "guard", "gib"]
 
 #: Share of the machine's memory one call may take by default: a call that needs more
 #: either fails or pushes everything else into swap.
@@ -181,38 +182,3 @@ def guard(need: int, what: str, advice: str = "") -> None:
         f"{what} would need about {gib(need)} of memory, more than convkit's limit of {gib(limit)} "
         f"({source}). {advice + ' ' if advice else ''}{allow}"
     )
-
-
-def check_conv(g, dtype, method: str, backward: bool = False, caller: str = "conv2d") -> None:
-    """:func:`guard` for one pass of a 2-D convolution; the message names the fastest method that fits.
-
-    Parameters
-    ----------
-    g : Geometry
-    dtype : numpy dtype the method computes in
-    method : str
-        One of :data:`convkit.METHODS`.
-    backward : bool
-        The backward pass (including what the forward cached) rather than the forward.
-    caller : str
-        The public function, as the message names it.
-    """
-    dtype = np.dtype(dtype)
-    need = methods.get(method).bytes_needed(g, dtype, backward)
-    limit = memory_limit()
-    if need <= limit:
-        return
-    others = [(m, methods.get(m).bytes_needed(g, dtype, backward)) for m in methods.by_speed()
-              if m != method and methods.supports(m, g)]
-    fits = [(m, n) for m, n in others if n <= limit]
-    if fits:
-        m, n = fits[0]
-        advice = f"method={m!r} needs {gib(n)} and computes the same result."
-    else:
-        m, n = min([(method, need)] + others, key=lambda mn: mn[1])
-        advice = (f"No method fits (the smallest, method={m!r}, needs {gib(n)}): split the batch "
-                  f"(the memory grows with N){', or use float32' if dtype.itemsize > 4 else ''}.")
-    dil = f"dilation=({g.dil_h}, {g.dil_w}), " if (g.dil_h, g.dil_w) != (1, 1) else ""
-    what = (f"{caller}(method={method!r}) on x.shape={g.x_shape}, w.shape={g.w_shape}, stride=({g.sh}, {g.sw}), "
-            f"padding=({g.ph}, {g.pw}), {dil}{dtype}")
-    guard(need, what, advice)

@@ -36,7 +36,8 @@ from typing import NamedTuple
 import numpy as np
 
 from .errors import ConvArgumentError
-from .geometry import as_float, as_pair, output_size
+from .arguments import as_float, as_pair
+from .geometry import output_size
 
 __all__ = ["ReLU", "MaxPool2D", "Flatten", "Linear", "Sequential", "softmax_cross_entropy", "Param",
            "SGD", "Adam"]

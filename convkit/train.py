@@ -21,7 +21,7 @@ import numpy as np
 
 from . import methods, nn
 from .data import load_digits
-from .layer import Conv2D
+from .conv2d import Conv2D
 from .methods import METHODS
 
 __all__ = ["make_net", "train", "predict", "History", "main", "EPOCHS", "SEED", "BATCH_SIZE", "LR"]

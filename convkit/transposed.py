@@ -18,88 +18,13 @@ from __future__ import annotations
 import numpy as np
 
 from . import methods
-from .errors import ConvArgumentError
-from .geometry import (Geometry, _is_int, _shape4, as_float, as_pair, conv_geometry, describe, float_dtype,
-                       resolve_padding)
-from .im2col import _col2im
-from .memory import check_conv, guard
+from .arguments import as_bias, as_float, float_dtype, resolve_padding
+from .geometry import Geometry, transposed_geometry, transposed_output_size
+from .im2col import add_windows
+from .memory import guard
+from .methods.pipeline import Engine, check_dout
 
 __all__ = ["conv_transpose2d", "conv_transpose2d_backward", "transposed_output_size", "conv_transpose2d_bytes"]
-
-
-def transposed_output_size(n, f, stride=1, padding=0, dilation=1, output_padding=0) -> int:
-    """Output size of a transposed convolution along one dimension.
-
-    ``(n - 1)*stride - 2*padding + dilation*(f - 1) + 1 + output_padding``: the
-    input size of the convolution whose output size is ``n``, solved from
-    :func:`convkit.output_size`. For stride > 1 several input sizes give the
-    same ``n`` when the forward floors (``drop_last=True``): this is the
-    smallest, and ``output_padding`` (0 to stride - 1) picks a larger one.
-
-    Parameters
-    ----------
-    n : int
-        Size of the transposed convolution's input (the forward's output).
-    f, stride, padding, dilation, output_padding : int
-
-    Returns
-    -------
-    int
-
-    Examples
-    --------
-    >>> transposed_output_size(4, 3, stride=2, padding=1)
-    7
-    >>> transposed_output_size(4, 3, stride=2, padding=1, output_padding=1)
-    8
-    """
-    for name, v, lo in (("n", n, 1), ("f", f, 1), ("stride", stride, 1), ("padding", padding, 0),
-                        ("dilation", dilation, 1), ("output_padding", output_padding, 0)):
-        if not _is_int(v) or v < lo:
-            raise ConvArgumentError(f"{name} must be an int >= {lo}; got {name}={describe(v)}")
-    if output_padding >= stride:
-        raise ConvArgumentError(f"output_padding must be smaller than the stride; got output_padding={output_padding} "
-                                f"with stride={stride}")
-    # The width is a dummy dimension of size 1 that maps to itself.
-    g = _geometry((1, 1, n, 1), (1, 1, f, 1), (stride, 1), (padding, 0), (dilation, 1), (output_padding, 0))
-    return g.h
-
-
-def _geometry(y_shape, w_shape, stride, padding, dilation, output_padding) -> Geometry:
-    """The geometry of the convolution that maps the transposed one's output back to y's shape.
-
-    Its x is the transposed convolution's output, its out_shape is y's shape.
-    """
-    n, k, hy, wy = _shape4(y_shape, "y", "(N, K, Hy, Wy)")
-    kw, c, fh, fw = _shape4(w_shape, "w", "(K, C, FH, FW)")
-    if k != kw:
-        raise ConvArgumentError(
-            f"channel mismatch: y has K={k} channels (y.shape={tuple(y_shape)}) but w has K={kw} filters "
-            f"(w.shape={tuple(w_shape)}); w has the layout (K, C, FH, FW) of the convolution it transposes"
-        )
-    sh, sw = as_pair(stride, "stride", 1)
-    ph, pw = as_pair(padding, "padding", 0)
-    dh, dw = as_pair(dilation, "dilation", 1)
-    oh, ow = as_pair(output_padding, "output_padding", 0)
-    if oh >= sh or ow >= sw:
-        raise ConvArgumentError(
-            f"output_padding must be smaller than the stride: it adds 0 to S - 1 rows (columns) to pick one of "
-            f"the S input sizes that a strided convolution maps to y's size; got output_padding="
-            f"{describe(output_padding)} with stride={describe(stride)}"
-        )
-    h = (hy - 1) * sh - 2 * ph + dh * (fh - 1) + 1 + oh
-    w = (wy - 1) * sw - 2 * pw + dw * (fw - 1) + 1 + ow
-    for dim, size, ny, s, p, d, f, o in (("height", h, hy, sh, ph, dh, fh, oh), ("width", w, wy, sw, pw, dw, fw, ow)):
-        if size < 1:
-            raise ConvArgumentError(
-                f"the transposed convolution's output {dim} would be (Hy - 1)*S - 2P + D(F - 1) + 1 + "
-                f"output_padding = ({ny} - 1)*{s} - 2*{p} + {d}*({f} - 1) + 1 + {o} = {size} < 1: "
-                f"the padding crops more than the stamps cover"
-            )
-    # Flooring maps h, and every size up to S - 1 above it, onto hy: output_padding is that remainder.
-    g = conv_geometry((n, c, h, w), (kw, c, fh, fw), (sh, sw), (ph, pw), (dh, dw), drop_last=True)
-    assert (g.ho, g.wo) == (hy, wy), (g, y_shape)
-    return g
 
 
 def conv_transpose2d_bytes(g: Geometry, itemsize: int) -> int:
@@ -108,9 +33,9 @@ def conv_transpose2d_bytes(g: Geometry, itemsize: int) -> int:
     y as a (K, N*Hy*Wy) matrix and the columns ``w_row.T @ y_mat``; then the
     columns, the zero-padded output they are added onto, and the cropped output.
     """
-    L = g.n * g.ho * g.wo
+    cols_n = g.n * g.ho * g.wo  # columns: one per entry of y's image planes
     hp, wp = g.padded_hw
-    y_mat, cols = g.k * L * itemsize, g.c * g.fh * g.fw * L * itemsize
+    y_mat, cols = g.k * cols_n * itemsize, g.c * g.fh * g.fw * cols_n * itemsize
     padded, out = g.n * g.c * hp * wp * itemsize, g.n * g.c * g.h * g.w * itemsize
     return max(y_mat + cols, cols + padded + out)
 
@@ -160,13 +85,10 @@ def conv_transpose2d(y, w, b=None, stride=1, padding=0, dilation=1, output_paddi
         :func:`convkit.memory_limit` allows; checked before anything is allocated.
     """
     y, w = as_float(y, "y"), as_float(w, "w")
-    g = _geometry(y.shape, w.shape, stride, resolve_padding(padding, pad), dilation, output_padding)
+    g = transposed_geometry(y.shape, w.shape, stride, resolve_padding(padding, pad), dilation, output_padding)
     extra = [as_float(b, "b")] if b is not None else []
     dt = float_dtype(y, w, *extra)
-    if b is not None and extra[0].shape != (g.c,):
-        raise ConvArgumentError(
-            f"b must have shape (C,) = ({g.c},), one per output channel (w.shape[1]); got b.shape={extra[0].shape}"
-        )
+    b = as_bias(b, g.c, dt, "(C,)", "one per output channel (w.shape[1])") if b is not None else None
     guard(conv_transpose2d_bytes(g, dt.itemsize),
           f"conv_transpose2d for y.shape={g.out_shape}, w.shape={g.w_shape}, stride ({g.sh}, {g.sw}), padding "
           f"({g.ph}, {g.pw}), dilation ({g.dil_h}, {g.dil_w}), {dt}", "Split the batch: the memory grows with N.")
@@ -175,10 +97,10 @@ def conv_transpose2d(y, w, b=None, stride=1, padding=0, dilation=1, output_paddi
     cols = w.reshape(g.k, -1).T @ y_mat  # (C*FH*FW, N*Hy*Wy): one scaled kernel (a stamp) per column
     del y_mat
     c6 = cols.reshape(g.c, g.fh, g.fw, g.n, g.ho, g.wo).transpose(3, 0, 1, 2, 4, 5)
-    out = _col2im(c6, g)  # stamps added onto a padded canvas; a view of its unpadded middle
+    out = add_windows(c6, g)  # stamps added onto a padded canvas; a view of its unpadded middle
     if b is None:
         return out.copy()
-    return out + extra[0].astype(dt, copy=False)[None, :, None, None]
+    return out + b[None, :, None, None]
 
 
 def conv_transpose2d_backward(dout, y, w, stride=1, padding=0, dilation=1, output_padding=0, method=methods.DEFAULT, *,
@@ -212,20 +134,15 @@ def conv_transpose2d_backward(dout, y, w, stride=1, padding=0, dilation=1, outpu
     ConvArgumentError
         For bad arguments, and from the memory guard of the convolutions it runs.
     """
-    impl = methods.get(method)
-    dout, y, w = as_float(dout, "dout"), as_float(y, "y"), as_float(w, "w")
-    g = _geometry(y.shape, w.shape, stride, resolve_padding(padding, pad), dilation, output_padding)
-    if dout.shape != g.x_shape:
-        raise ConvArgumentError(
-            f"dout must have the shape of conv_transpose2d's output (N, C, H, W) = {g.x_shape} for "
-            f"y.shape={g.out_shape}, w.shape={g.w_shape}; got dout.shape={dout.shape}"
-        )
+    engine = Engine(method)
+    y, w = as_float(y, "y"), as_float(w, "w")
+    g = transposed_geometry(y.shape, w.shape, stride, resolve_padding(padding, pad), dilation, output_padding)
+    dout = check_dout(dout, g.x_shape, f"the shape of conv_transpose2d's output (N, C, H, W) = {g.x_shape} for "
+                                       f"y.shape={g.out_shape}, w.shape={g.w_shape}")
     dt = float_dtype(dout, y, w)
     dout, y, w = (a.astype(dt, copy=False) for a in (dout, y, w))
-    methods.check(method, g)
-    # dw first (a backward pass, keeping only dw), then dy (a forward pass): each guarded on its own.
-    check_conv(g, dt, method, backward=True, caller="conv_transpose2d_backward")
-    _, dw, _ = impl.backward(y, impl.cache_for(dout, w, g))
-    check_conv(g, dt, method, caller="conv_transpose2d_backward")
-    dy, _ = impl.forward(dout, w, np.zeros(g.k, dt), g)
+    # dw: a convolution's weight gradient with y as its upstream gradient (keeping only dw); dy: a
+    # forward pass. The engine checks and guards each on its own.
+    _, dw, _ = engine.gradients(y, dout, w, g, caller="conv_transpose2d_backward")
+    dy, _ = engine.forward(dout, w, np.zeros(g.k, dt), g, caller="conv_transpose2d_backward")
     return dy, dw, dout.sum(axis=(0, 2, 3))

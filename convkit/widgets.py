@@ -14,12 +14,13 @@ import anywidget
 import numpy as np
 import traitlets
 
+from .arguments import describe, is_int
 from .conv1d import conv1d_backward
-from .conv2d import conv2d
+from .conv2d import conv2d, conv2d_backward
+from .conv_matrix import conv_matrix
 from .errors import ConvArgumentError
 from .geometry import conv_geometry
 from .im2col import col2im, im2col
-from .sparse_matrix import conv_matrix
 
 __all__ = ["WindowStepper", "MatrixExplorer", "BackpropStepper", "Im2colStepper", "ChannelStepper"]
 
@@ -164,12 +165,9 @@ class BackpropStepper(_Stepper):
             super().__init__(kind="backprop", x=_numbers(x), w=_numbers(w), dy=_numbers(dy), dx=_numbers(dx),
                              step=step)
             return
-        from .conv2d import conv2d_backward
-        from .geometry import _is_int, describe
-
         x_list, w_list, dy_list = _grid(x, "x"), _grid(w, "w"), _grid(dy, "dy")
         for name, v, lo in (("stride", stride, 1), ("padding", padding, 0)):
-            if not _is_int(v) or v < lo:
+            if not is_int(v) or v < lo:
                 raise ConvArgumentError(f"{name} must be an int >= {lo} (the same for rows and columns); "
                                         f"got {name}={describe(v)}")
         if wrt not in ("x", "w", "b"):

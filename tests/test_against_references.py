@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import convkit as ck
-from convkit.methods import _kernels, fast
+from convkit.methods import _numba, _threads, fast
 
 torch.set_num_threads(1)
 TOL = {np.float64: 1e-10, np.float32: 1e-4}
@@ -101,21 +101,21 @@ def fast_path(kernels=None, block_bytes=None, split=False):
     Test shapes are small: without ``split`` the fast path runs them in one
     thread, and without a small ``block_bytes`` each in one block.
     """
-    saved = fast.BLOCK_BYTES, fast.MIN_SPLIT_MACS
+    saved = fast.BLOCK_BYTES, _threads.MIN_SPLIT_MACS
     fast.BLOCK_BYTES = block_bytes or saved[0]
-    fast.MIN_SPLIT_MACS = 0 if split else saved[1]
+    _threads.MIN_SPLIT_MACS = 0 if split else saved[1]
     try:
-        with _kernels.using(kernels or _kernels.KERNELS):
+        with _numba.using(kernels or _numba.default()):
             yield
     finally:
-        fast.BLOCK_BYTES, fast.MIN_SPLIT_MACS = saved
+        fast.BLOCK_BYTES, _threads.MIN_SPLIT_MACS = saved
 
 
 # Every method, plus the fast path split over two threads, with one image per block,
 # and with the numpy kernels (if numba's are the default).
 VARIANTS = [(m, {}) for m in ck.METHODS] + [("fast", {"split": True, "block_bytes": 1})]
-if _kernels.KERNELS is not _kernels.NUMPY:
-    VARIANTS.append(("fast", {"kernels": _kernels.NUMPY, "split": True}))
+if _numba.default() != "numpy":
+    VARIANTS.append(("fast", {"kernels": "numpy", "split": True}))
 
 
 def _close(got, want, dtype):
@@ -134,7 +134,7 @@ def _arrays(case, dtype, seed):
 
 def variant_name(method, setting):
     """A method and its fast-path setting as a table shows it: 'fast (numpy kernels, 2 threads)'."""
-    words = [f"{setting['kernels'].name} kernels"] if "kernels" in setting else []
+    words = [f"{setting['kernels']} kernels"] if "kernels" in setting else []
     words += ["2 threads"] if setting.get("split") else []
     words += ["1-image blocks"] if setting.get("block_bytes") == 1 else []
     return method + (f" ({', '.join(words)})" if words else "")
@@ -253,7 +253,7 @@ def test_conv_matrix_matches_single_channel_conv(case, seed):
 
 
 @pytest.mark.parametrize("setting", [{}, {"split": True}, {"split": True, "block_bytes": 1},
-                                     {"split": True, "block_bytes": 3 * 2 * 9 * 36 * 8}, {"kernels": _kernels.NUMPY}],
+                                     {"split": True, "block_bytes": 3 * 2 * 9 * 36 * 8}, {"kernels": "numpy"}],
                          ids=["default", "two-threads", "one-image-blocks", "three-image-blocks", "numpy-kernels"])
 def test_fast_layer_reuses_its_buffers_across_shapes(setting):
     """The fast path keeps scratch buffers between calls; changing shapes or blocks must not leak them."""

@@ -119,7 +119,7 @@ def test_layer_misuse():
     layer = ck.Conv2D(3, 4, 3, padding=1, rng=0)
     raises(r"backward\(\) needs a forward\(\) first", layer.backward, np.zeros((2, 4, 5, 5)))
     layer.forward(X)
-    raises(r"dout must have the shape of the last forward's output \(2, 4, 5, 5\); got \(2, 4, 4, 4\)",
+    raises(r"dout must have the shape of the last forward's output \(2, 4, 5, 5\); got dout.shape=\(2, 4, 4, 4\)",
            layer.backward, np.zeros((2, 4, 4, 4)))
     raises(r"channel mismatch", layer.forward, np.zeros((2, 1, 5, 5)))
     raises(r"kernel_size must be >= 1", ck.Conv2D, 3, 4, 0)

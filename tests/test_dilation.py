@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 import convkit as ck
 from convkit.geometry import conv_geometry
 from convkit.im2col import windows
-from convkit.methods import _kernels
+from convkit.methods import _fast_kernels
 from test_against_references import cases
 
 
@@ -24,7 +24,7 @@ def test_im2col_col2im_adjoint_with_dilation(case, seed):
     assert abs(lhs - rhs) <= 1e-10 * (abs(lhs) + 1)
 
 
-KERNEL_SETS = [k for k in (_kernels.NUMPY, _kernels.NUMBA) if k is not None]
+KERNEL_SETS = [_fast_kernels.NUMPY] + ([_fast_kernels.numba_kernels()] if _fast_kernels.numba_kernels() else [])
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 import convkit as ck
 from convkit.geometry import conv_geometry
-from convkit.methods import _kernels
+from convkit.methods import _fast_kernels
 from test_against_references import geometries
 
 
@@ -48,7 +48,7 @@ def test_im2col_layout_rows_and_columns():
     assert cols[(c * 3 + a) * 2 + b, (n * ho + i) * wo + j] == xp[n, c, 2 * i + a, j + b]
 
 
-KERNEL_SETS = [k for k in (_kernels.NUMPY, _kernels.NUMBA) if k is not None]
+KERNEL_SETS = [_fast_kernels.NUMPY] + ([_fast_kernels.numba_kernels()] if _fast_kernels.numba_kernels() else [])
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

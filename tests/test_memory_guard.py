@@ -26,9 +26,9 @@ import convkit as ck
 from convkit import memory, methods
 from convkit.geometry import conv_geometry
 from convkit.im2col import col2im_bytes, im2col_bytes
-from convkit.methods import _kernels, fast
-from convkit.sparse_matrix import _one_channel, conv_matrix_bytes, pattern_bytes
-from convkit.transposed import _geometry as transposed_geometry
+from convkit.conv_matrix import _one_channel, conv_matrix_bytes, pattern_bytes
+from convkit.geometry import transposed_geometry
+from convkit.methods import _numba, _threads, fast
 from convkit.transposed import conv_transpose2d_bytes
 
 KiB, MiB, GiB = 2**10, 2**20, 2**30
@@ -104,16 +104,16 @@ def estimate_and_peak(method, case, dtype, backward):
 
 
 def kernel_choices():
-    return [_kernels.NUMPY] + ([_kernels.NUMBA] if _kernels.NUMBA is not None else [])
+    return _numba.kinds()
 
 
 @pytest.mark.parametrize("backward", [False, True], ids=["forward", "backward"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
 @pytest.mark.parametrize("method, case", CASES, ids=[f"{m}-{c[0]}-{c[1]}" for m, c in CASES])
 def test_estimate_matches_traced_peak(method, case, dtype, backward, monkeypatch):
-    monkeypatch.setattr(fast, "WORKERS", 1)  # one thread: a deterministic peak (two threads: below)
+    monkeypatch.setattr(_threads, "WORKERS", 1)  # one thread: a deterministic peak (two threads: below)
     for kernels in kernel_choices() if method in ("fast", "winograd") else [None]:
-        with _kernels.using(kernels or _kernels.KERNELS):
+        with _numba.using(kernels or _numba.default()):
             est, peak = estimate_and_peak(method, case, dtype, backward)
         assert est >= UNDER * peak - SLACK, f"{method}: estimate {est / MiB:.3f} MiB < peak {peak / MiB:.3f} MiB"
         assert est <= OVER * peak + SLACK, f"{method}: estimate {est / MiB:.3f} MiB >> peak {peak / MiB:.3f} MiB"
@@ -121,7 +121,7 @@ def test_estimate_matches_traced_peak(method, case, dtype, backward, monkeypatch
 
 @pytest.mark.parametrize("backward", [False, True], ids=["forward", "backward"])
 def test_winograd_estimate_counts_both_threads(backward, monkeypatch):
-    monkeypatch.setattr(fast, "WORKERS", 2)
+    monkeypatch.setattr(_threads, "WORKERS", 2)
     case = ((32, 16, 32, 32), (32, 16, 3, 3), 1, 1)
     est, peak = estimate_and_peak("winograd", case, np.float32, backward)
     assert UNDER * peak - SLACK <= est <= OVER_THREADS * peak + SLACK, (est, peak)
@@ -129,13 +129,13 @@ def test_winograd_estimate_counts_both_threads(backward, monkeypatch):
 
 @pytest.mark.parametrize("backward", [False, True], ids=["forward", "backward"])
 def test_fast_estimate_counts_both_threads(backward, monkeypatch):
-    monkeypatch.setattr(fast, "WORKERS", 2)
+    monkeypatch.setattr(_threads, "WORKERS", 2)
     case = ((32, 16, 32, 32), (32, 16, 3, 3), 1, 1)  # 151M multiply-adds: above MIN_SPLIT_MACS, so split
     assert len(fast._parts(conv_geometry(*case))) == 2
     for kernels in kernel_choices():
-        with _kernels.using(kernels):
+        with _numba.using(kernels):
             est, peak = estimate_and_peak("fast", case, np.float32, backward)
-        assert UNDER * peak - SLACK <= est <= OVER_THREADS * peak + SLACK, (kernels.name, est, peak)
+        assert UNDER * peak - SLACK <= est <= OVER_THREADS * peak + SLACK, (kernels, est, peak)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
@@ -170,7 +170,7 @@ def test_conv_transpose2d_estimate(ys, ws, s, p, d, o, dtype):
 @pytest.mark.parametrize("ys, ws, s, p, d, o", TRANSPOSED[1:])
 def test_conv_transpose2d_backward_is_guarded_by_its_convolutions(ys, ws, s, p, d, o, method, monkeypatch):
     """Its two passes are the convolution's; the larger of their estimates bounds the peak."""
-    monkeypatch.setattr(fast, "WORKERS", 1)
+    monkeypatch.setattr(_threads, "WORKERS", 1)
     g = transposed_geometry(ys, ws, s, p, d, o)
     if method == "matrix" and methods.get(method).bytes_needed(g, np.float64, True) > 64 * MiB:
         pytest.skip("W* of this size is for the refusal tests")
@@ -457,12 +457,12 @@ def table():
     two = ((32, 16, 32, 32), (32, 16, 3, 3), 1, 1)
     runs = [(m, c, 1) for m, c in CASES] + [("fast", two, 2)]
     for method, case, workers in runs:
-        fast.WORKERS = workers
-        for kernels in kernel_choices() if method == "fast" else [_kernels.KERNELS]:
-            name = f"fast ({kernels.name}, {workers} thread{'s' * (workers > 1)})" if method == "fast" else method
+        _threads.WORKERS = workers
+        for kernels in kernel_choices() if method == "fast" else [_numba.default()]:
+            name = f"fast ({kernels}, {workers} thread{'s' * (workers > 1)})" if method == "fast" else method
             for dtype in (np.float64, np.float32):
                 for backward in (False, True):
-                    with _kernels.using(kernels):
+                    with _numba.using(kernels):
                         est, peak = estimate_and_peak(method, case, dtype, backward)
                     dil = f", dilation {case[4]}" if len(case) > 4 else ""
                     rows.append(f"| {name} | {case[0]} | {case[1]} | {case[2]}{dil} | {np.dtype(dtype).name} | "

@@ -13,15 +13,15 @@ PACKAGE = Path(__file__).resolve().parents[1] / "convkit"
 
 RUN = """
 import numba, numpy as np, convkit as ck
-from convkit.methods import _kernels
-assert _kernels.KERNELS.name == "numba", _kernels.KERNELS.name
-with _kernels.using(_kernels.NUMBA):  # numba's kernels even for these small problems
+from convkit.methods import _numba
+assert _numba.default() == "numba", _numba.default()
+with _numba.using("numba"):  # numba's kernels even for these small problems
     for dt in (np.float32, np.float64):
         x, w = np.ones((2, 3, 8, 8), dt), np.ones((4, 3, 3, 3), dt)
         for method in {methods}:
             out = ck.conv2d(x, w, padding=1, method=method)
             ck.conv2d_backward(np.ones_like(out), x, w, padding=1, method=method)
-print(repr(numba.config.CACHE_DIR), _kernels.cache_dir())
+print(repr(numba.config.CACHE_DIR), _numba.cache_dir())
 """
 
 
@@ -56,7 +56,7 @@ def test_numba_cache_dir_wins(tmp_path):
 
 LAZY = """
 import sys, numpy as np, convkit as ck
-from convkit.methods import _kernels, fast
+from convkit.methods import fast
 x, w = np.ones((2, 3, 8, 8)), np.ones((4, 3, 3, 3))  # 2 * 4 * 3 * 9 * 64 = 13824 multiply-adds
 for method in ("fast", "winograd"):
     ck.conv2d_backward(ck.conv2d(x, w, padding=1, method=method), x, w, padding=1, method=method)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import convkit as ck
 from convkit.geometry import conv_geometry
-from convkit.methods import _kernels, fast, winograd
+from convkit.methods import _numba, _threads, fast, winograd
 
 F32, F64 = np.dtype(np.float32), np.dtype(np.float64)
 
@@ -36,8 +36,7 @@ sizes = st.integers(1, 9)
 
 
 #: The two implementations of the tile transforms: numpy's slices and numba's loops (when numba imports).
-TRANSFORMS = [pytest.param(_kernels.NUMPY, id="numpy")] + (
-    [pytest.param(_kernels.NUMBA, id="numba")] if _kernels.NUMBA is not None else [])
+TRANSFORMS = [pytest.param(kind, id=kind) for kind in _numba.kinds()]
 
 
 @pytest.mark.parametrize("kernels", TRANSFORMS)
@@ -52,7 +51,7 @@ def test_matches_the_direct_methods(kernels, n, c, k, h, w, ph, pw, dtype, seed)
     x, wt, b, rng = problem(n, c, k, h, w, seed)
     want = exact(x, wt, b, (ph, pw), dout := rng.standard_normal((n, k, h + 2 * ph - 2, w + 2 * pw - 2)))
     xs, ws, bs, ds = (a.astype(dtype) for a in (x, wt, b, dout))
-    with _kernels.using(kernels):
+    with _numba.using(kernels):
         got = (ck.conv2d(xs, ws, bs, padding=(ph, pw), method="winograd"),
                *ck.conv2d_backward(ds, xs, ws, padding=(ph, pw), method="winograd"))
     for name, g, e in zip(("out", "dx", "dw", "db"), got, want):
@@ -65,7 +64,7 @@ def test_odd_sizes_fill_every_output(kernels):
     """An odd Hout/Wout leaves a half tile: every output must still be written (np.empty is not zero)."""
     x, wt, b, _ = problem(2, 3, 4, 7, 6)
     for p in (0, 1, 2, 3):
-        with _kernels.using(kernels):
+        with _numba.using(kernels):
             out = ck.conv2d(x, wt, b, padding=(p, p + 1), method="winograd")
         ref = ck.conv2d(x, wt, b, padding=(p, p + 1), method="loops")
         assert out.shape == ref.shape and np.all(np.isfinite(out))
@@ -80,7 +79,7 @@ def test_bands_of_tile_rows_match_whole_images(kernels, h, w, ph, pw, monkeypatc
     output, dx and dw (dw summed band by band)."""
     x, wt, b, rng = problem(3, 4, 5, h, w)
     dout = rng.standard_normal((3, 5, h + 2 * ph - 2, w + 2 * pw - 2))
-    with _kernels.using(kernels):
+    with _numba.using(kernels):
         whole = (ck.conv2d(x, wt, b, padding=(ph, pw), method="winograd"),
                  *ck.conv2d_backward(dout, x, wt, padding=(ph, pw), method="winograd"))
         monkeypatch.setattr(winograd, "BLOCK_BYTES", 1)
@@ -186,14 +185,14 @@ def test_transposed_backward_with_winograd():
 @pytest.mark.parametrize("method", ["fast", "winograd"])
 def test_one_two_and_four_threads_give_the_same_answer(method, monkeypatch):
     """The batch split over 1, 2 or 4 threads (os.sched_getaffinity's count is only the default)."""
-    monkeypatch.setattr(fast, "MIN_SPLIT_MACS", 0)  # split even this small batch
+    monkeypatch.setattr(_threads, "MIN_SPLIT_MACS", 0)  # split even this small batch
     x, wt, b, rng = problem(5, 4, 6, 9, 7, seed=9)
     dout = rng.standard_normal((5, 6, 9, 7))
     results = {}
     for workers in (1, 2, 4):
-        monkeypatch.setattr(fast, "WORKERS", workers)
+        monkeypatch.setattr(_threads, "WORKERS", workers)
         g = conv_geometry(x.shape, wt.shape, 1, 1)
-        assert len(fast.split_batch(g.n, 1)) == workers
+        assert len(_threads.split_batch(g.n, 1)) == workers
         results[workers] = (ck.conv2d(x, wt, b, padding=1, method=method),
                             *ck.conv2d_backward(dout, x, wt, padding=1, method=method))
     for workers in (2, 4):
@@ -209,11 +208,11 @@ def test_workers_default_to_the_cores_this_process_may_use(monkeypatch):
     if not hasattr(os, "sched_getaffinity"):
         pytest.skip("no os.sched_getaffinity on this platform")
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 2, 5})
-    assert fast.cores() == 3
+    assert _threads.cores() == 3
     try:
-        importlib.reload(fast)
-        assert fast.WORKERS == (3 if fast.ThreadpoolController is not None else 1)
+        importlib.reload(_threads)
+        assert _threads.WORKERS == (3 if _threads.ThreadpoolController is not None else 1)
     finally:
         monkeypatch.undo()
-        importlib.reload(fast)
-    assert fast.WORKERS == (len(os.sched_getaffinity(0)) if fast.ThreadpoolController is not None else 1)
+        importlib.reload(_threads)
+    assert _threads.WORKERS == (len(os.sched_getaffinity(0)) if _threads.ThreadpoolController is not None else 1)

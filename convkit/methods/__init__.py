@@ -22,13 +22,20 @@ the condition, and ``supports(g) -> bool``; :func:`check` calls it.
 
 ``ws`` is an optional workspace that a method may keep its buffers in between
 calls (only the fast path uses one). Arguments reaching a method are already
-validated and share one float dtype, so methods hold no checks of their own;
-:func:`convkit.conv2d`, :func:`convkit.conv2d_backward` and
-:class:`convkit.Conv2D` run the checks and the memory guard first.
+validated and share one float dtype, so methods hold no checks of their own:
+every public function and :class:`convkit.Conv2D` reach them through the one
+call pipeline, :mod:`convkit.methods.pipeline` (check the arguments, resolve the
+method once, check the geometry, guard the memory, run).
+
+The methods are peers: none imports another. What two share lives in a private
+module here: :mod:`._threads` (the batch over the cores), :mod:`._numba` (loading
+numba, the switch between compiled and numpy loops), :mod:`._pad`. The kernels of
+one method are its own private module (:mod:`._fast_kernels`,
+:mod:`._winograd_kernels`). ``pyproject.toml``'s import contracts hold this.
 
 A new method is a module here with these four functions, its name in
 :data:`METHODS` (or :data:`SPECIALISED`), and in :data:`BY_SPEED` where it ranks
-(the memory guard suggests only methods from there).
+(the memory guard suggests only methods from there); CONTRIBUTING.md has the steps.
 """
 from importlib import import_module
 
@@ -59,18 +66,16 @@ def get(method: str):
 
 
 def by_speed():
-    """Every method, fastest first (one missing from :data:`BY_SPEED` comes last)."""
+    """Every method that computes every geometry, fastest first (one missing from :data:`BY_SPEED` comes last)."""
     return [m for m in BY_SPEED if m in METHODS] + [m for m in METHODS if m not in BY_SPEED]
 
 
-def check(method: str, g) -> None:
-    """Raise ConvArgumentError if ``method`` cannot compute geometry ``g`` (e.g. Winograd on a 5x5 kernel)."""
-    impl = get(method)
+def check(impl, g) -> None:
+    """Raise ConvArgumentError if the method module ``impl`` cannot compute geometry ``g`` (e.g. Winograd on 5x5)."""
     if hasattr(impl, "check_geometry"):
         impl.check_geometry(g)
 
 
-def supports(method: str, g) -> bool:
-    """Whether ``method`` computes geometry ``g``: every method but Winograd computes every one."""
-    impl = get(method)
+def supports(impl, g) -> bool:
+    """Whether the method module ``impl`` computes geometry ``g``: every method but Winograd computes every one."""
     return impl.supports(g) if hasattr(impl, "supports") else True

@@ -27,9 +27,9 @@ missing or disabled (``NUMBA_DISABLE_JIT=1``): Winograd then uses numpy.
 """
 import numpy as np
 
-from . import _kernels
+from . import _numba
 
-# As in _kernels, the inner loops index through np.uintp: numba then has no negative index to wrap,
+# As in _fast_kernels, the inner loops index through np.uintp: numba then has no negative index to wrap,
 # and LLVM can vectorise them.
 
 
@@ -205,10 +205,10 @@ class _Compiled:
     """The kernels, compiled (or loaded from the cache) by numba."""
 
     def __init__(self):
-        self.transform_filters = _kernels._compile(_nb_transform_filters)
-        self.transform_input = _kernels._compile(_nb_transform_input)
-        self.transform_output = _kernels._compile(_nb_transform_output)
-        self.output_adjoint = _kernels._compile(_nb_output_adjoint)
+        self.transform_filters = _numba.compile(_nb_transform_filters)
+        self.transform_input = _numba.compile(_nb_transform_input)
+        self.transform_output = _numba.compile(_nb_transform_output)
+        self.output_adjoint = _numba.compile(_nb_output_adjoint)
 
 
 _compiled = None
@@ -217,6 +217,6 @@ _compiled = None
 def compiled():
     """The compiled kernels, made on the first call; None without numba (or with NUMBA_DISABLE_JIT=1)."""
     global _compiled
-    if _compiled is None and _kernels.numba_kernels() is not None:
+    if _compiled is None and _numba.module() is not None:
         _compiled = _Compiled()
     return _compiled

@@ -17,15 +17,11 @@ does well (``benchmarks/conv_speed.py`` measures it):
   ``W_row @ cols[i]`` is output image i exactly as (K, Hout*Wout) wants it, and
   ``W_row.T @ dout[i]`` reads dout as it is: no transposes of the output.
 * **Compiled im2col/col2im** when numba is installed and the problem is large
-  enough to repay loading it (:func:`._kernels.for_macs`), else Chapter 5's
+  enough to repay loading it (:func:`._fast_kernels.for_macs`), else Chapter 5's
   strided-slice code. numpy's slices walk rows of only Wout numbers, and their
   per-row overhead dominates at the benchmark's sizes.
-* **One thread per core.** A large enough batch is split into as many parts as
-  the process may use cores (:func:`cores`: ``os.sched_getaffinity``, so a
-  container's or ``taskset``'s limit counts), which run side by side, each with
-  a single-threaded BLAS (threadpoolctl, if installed): the copies then run in
-  parallel too, and BLAS's own worker threads do not compete with them. The
-  BLAS limit is process-wide while a call runs.
+* **One thread per core** (:mod:`._threads`) for a large enough batch, each with
+  a single-threaded BLAS: the copies then run in parallel too.
 
 col2im adds each column entry onto its pixel in plain loops (or strided
 slices), never ``np.add.at``. The scratch buffers live in the workspace ``ws``
@@ -33,17 +29,10 @@ that :class:`convkit.Conv2D` keeps between calls; the cache shares none of them,
 so a later forward cannot spoil an earlier cache.
 """
 import dataclasses
-import os
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from . import _kernels
-
-try:
-    from threadpoolctl import ThreadpoolController
-except ImportError:  # runs in one thread without it
-    ThreadpoolController = None
+from . import _fast_kernels, _numba, _threads
 
 #: Target size in bytes of one block of columns (at least one image). Small enough to
 #: stay in cache, large enough that Python's per-block overhead stays small: of
@@ -51,55 +40,13 @@ except ImportError:  # runs in one thread without it
 BLOCK_BYTES = 2**21
 
 
-def cores() -> int:
-    """The cores this process may run on: its CPU affinity where the OS reports one, else os.cpu_count()."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
-
-
-#: Threads the batch is split over (1 = no splitting): one per core, when threadpoolctl can
-#: keep BLAS single-threaded inside them. Tests and benchmarks may set it.
-WORKERS = cores() if ThreadpoolController is not None else 1
-#: Smaller convolutions (multiply-adds of the forward) run in one thread, where BLAS
-#: uses its own threads: below ~2**25 that was faster here (2-3x for a few MFLOP).
-MIN_SPLIT_MACS = 2**25
-
-_pool = None
-_blas = None
-
-
 def kernels(g=None):
     """The im2col/col2im implementation for geometry ``g`` (default: a large problem): ``"numba"`` or ``"numpy"``."""
-    return (_kernels.KERNELS if g is None else _for(g)).name
-
-
-def _for(g):
-    """The kernels for geometry g: chosen from the whole problem's size (:func:`_kernels.for_macs`)."""
-    return _kernels.for_macs(g.macs)
-
-
-def parallel(fn, parts):
-    """Run ``fn(i)`` for each part, side by side with single-threaded BLAS when possible; their results."""
-    global _pool, _blas
-    if len(parts) == 1:
-        return [fn(0)]
-    if _pool is None or _pool._max_workers < len(parts):
-        _pool, _blas = ThreadPoolExecutor(len(parts)), ThreadpoolController()
-    with _blas.limit(limits=1, user_api="blas"):
-        return list(_pool.map(fn, range(len(parts))))
-
-
-def split_batch(n, macs):
-    """The batch ranges that run side by side, one per thread (one range below MIN_SPLIT_MACS multiply-adds)."""
-    k = min(WORKERS, n) if macs >= MIN_SPLIT_MACS else 1
-    bounds = [n * i // k for i in range(k + 1)]
-    return [slice(n0, n1) for n0, n1 in zip(bounds[:-1], bounds[1:])]
+    return _fast_kernels.for_macs(g.macs if g is not None else _numba.NUMBA_MIN_MACS).name
 
 
 def _parts(g):
-    return split_batch(g.n, g.macs)
+    return _threads.split_batch(g.n, g.macs)
 
 
 def _split(g, ws):
@@ -138,21 +85,21 @@ def _blocks(g, itemsize):
         yield n0, n1, dataclasses.replace(g, n=n1 - n0)
 
 
-def _forward_part(x, w, b, g, ws, out, k):
-    """out (n, K, Hout, Wout) of a slice x (n, C, H, W) of the batch, with the im2col kernels k."""
+def _forward_part(x, w, b, g, ws, out, kern):
+    """out (n, K, Hout, Wout) of a slice x (n, C, H, W) of the batch, with the im2col kernels ``kern``."""
     cff, L = g.c * g.fh * g.fw, g.ho * g.wo
     w_row, o3 = w.reshape(g.k, cff), out.reshape(g.n, g.k, L)
     blocks = list(_blocks(g, x.itemsize))
     cols = _buffer(ws, "cols", (blocks[0][2].n, cff, L), x.dtype)
     for n0, n1, gb in blocks:
         c = cols[: gb.n]
-        k.im2col(x[n0:n1], gb, c)
+        kern.im2col(x[n0:n1], gb, c)
         o = np.matmul(w_row, c, out=o3[n0:n1])  # (K, CFF) @ (m, CFF, L) -> (m, K, L)
         o += b[:, None]  # while the block is in cache
 
 
-def _backward_part(x, dout, w, g, ws, dx, k):
-    """(dx, dW, db) of a slice of the batch: dx written into ``dx``; k: the im2col/col2im kernels."""
+def _backward_part(x, dout, w, g, ws, dx, kern):
+    """(dx, dW, db) of a slice of the batch: dx written into ``dx``; ``kern``: the im2col/col2im kernels."""
     cff, L = g.c * g.fh * g.fw, g.ho * g.wo
     w_row, d3 = w.reshape(g.k, cff), dout.reshape(g.n, g.k, L)
     blocks = list(_blocks(g, x.itemsize))
@@ -163,11 +110,11 @@ def _backward_part(x, dout, w, g, ws, dx, k):
     dw = np.zeros((g.k, cff), x.dtype)
     for n0, n1, gb in blocks:
         c, dc, dwb = cols[: gb.n], dcols[: gb.n], dw_each[: gb.n]
-        k.im2col(x[n0:n1], gb, c)  # again: cheaper than keeping it from the forward
+        kern.im2col(x[n0:n1], gb, c)  # again: cheaper than keeping it from the forward
         np.matmul(d3[n0:n1], c.transpose(0, 2, 1), out=dwb)  # (m, K, L) @ (m, L, CFF)
         dw += dwb.sum(axis=0) if gb.n > 1 else dwb[0]
         np.matmul(w_row.T, d3[n0:n1], out=dc)  # (CFF, K) @ (m, K, L) -> (m, CFF, L)
-        k.col2im(dc, gb, dx[n0:n1])
+        kern.col2im(dc, gb, dx[n0:n1])
     return dw, d3.sum(axis=2).sum(axis=0)  # faster than sum(axis=(0, 2)) here
 
 
@@ -179,13 +126,13 @@ def forward(x, w, b, g, ws=None):
     x = np.ascontiguousarray(x)
     parts, spaces = _split(g, ws)
     out = np.empty(g.out_shape, dtype=x.dtype)
-    k = _for(g)
+    kern = _fast_kernels.for_macs(g.macs)
 
     def run(i):
         p = parts[i]
-        _forward_part(x[p], w, b, dataclasses.replace(g, n=p.stop - p.start), spaces[i], out[p], k)
+        _forward_part(x[p], w, b, dataclasses.replace(g, n=p.stop - p.start), spaces[i], out[p], kern)
 
-    parallel(run, parts)
+    _threads.parallel(run, parts)
     return out, (x, w, g)
 
 
@@ -194,13 +141,13 @@ def backward(dout, cache, ws=None):
     dout = np.ascontiguousarray(dout)
     parts, spaces = _split(g, ws)
     dx = np.empty(g.x_shape, dtype=dout.dtype)
-    k = _for(g)
+    kern = _fast_kernels.for_macs(g.macs)
 
     def run(i):
         p = parts[i]
-        return _backward_part(x[p], dout[p], w, dataclasses.replace(g, n=p.stop - p.start), spaces[i], dx[p], k)
+        return _backward_part(x[p], dout[p], w, dataclasses.replace(g, n=p.stop - p.start), spaces[i], dx[p], kern)
 
-    grads = parallel(run, parts)
+    grads = _threads.parallel(run, parts)
     dw = sum(d for d, _ in grads).reshape(g.w_shape)
     return dx, dw, sum(d for _, d in grads)
 
@@ -214,7 +161,7 @@ def bytes_needed(g, dtype, backward=False):
     """
     item = np.dtype(dtype).itemsize
     cff, hp, wp = g.c * g.fh * g.fw, *g.padded_hw
-    pads = _for(g) is _kernels.NUMPY  # the kernels this problem gets
+    pads = not _numba.wants(g.macs)  # numpy's kernels pad a block (decided without importing numba)
     total = (g.n * g.c * g.h * g.w if backward else g.n * g.k * g.ho * g.wo) * item  # dx or out
     for p in _parts(g):
         m = _block_images(dataclasses.replace(g, n=p.stop - p.start), item)

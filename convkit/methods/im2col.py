@@ -1,12 +1,12 @@
 """im2col + one matrix product forward, col2im backward (Chapter 5).
 
-Uses the public, readable :func:`convkit.im2col` and :func:`convkit.col2im`.
+Uses Chapter 5's readable im2col and col2im (:mod:`convkit.im2col`), on arguments already checked.
 The column matrix is built whole and kept in the cache: about FH*FW/(SH*SW)
 times the input (see :func:`bytes_needed`).
 """
 import numpy as np
 
-from ..im2col import col2im, col2im_bytes, im2col, im2col_bytes
+from ..im2col import col2im_bytes, col2im_unchecked, im2col_bytes, im2col_unchecked
 
 
 def forward(x, w, b, g, ws=None):
@@ -16,18 +16,8 @@ def forward(x, w, b, g, ws=None):
     return out, (cols, w, g)
 
 
-def _args(g):
-    """im2col/col2im's arguments for a checked geometry.
-
-    drop_last=True: g's output size is already settled (rounded down only if the
-    caller asked for it), and rounding a whole size down changes nothing.
-    """
-    return dict(fh=g.fh, fw=g.fw, stride=(g.sh, g.sw), padding=(g.ph, g.pw), dilation=(g.dil_h, g.dil_w),
-                drop_last=True)
-
-
 def cache_for(x, w, g, ws=None):
-    return (im2col(x, **_args(g)), w, g)
+    return (im2col_unchecked(x, g), w, g)
 
 
 def backward(dout, cache, ws=None):
@@ -35,7 +25,7 @@ def backward(dout, cache, ws=None):
     dy = dout.transpose(1, 0, 2, 3).reshape(g.k, -1)  # (K, N*Hout*Wout), columns as in cols
     dw = (dy @ cols.T).reshape(g.w_shape)
     dcols = w.reshape(g.k, -1).T @ dy
-    dx = col2im(dcols, g.x_shape, **_args(g))
+    dx = col2im_unchecked(dcols, g)
     return dx, dw, dout.sum(axis=(0, 2, 3))
 
 

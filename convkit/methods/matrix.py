@@ -10,12 +10,12 @@ guard refuses such a call before it allocates (see :func:`bytes_needed`).
 """
 import numpy as np
 
-from ..sparse_matrix import _pattern, pattern_bytes
+from ..conv_matrix import pattern, pattern_bytes
 
 
 def _big_matrix(w, g):
     """W* of shape (K*Hout*Wout, C*H*W) and the pattern that places w in it."""
-    rows, cols, taps = _pattern(g)
+    rows, cols, taps = pattern(g)
     L, HW = g.ho * g.wo, g.h * g.w
     # Built in its final layout (K, L, C, HW), so that the reshape below is a view, not a second W*.
     m = np.zeros((g.k, L, g.c, HW), dtype=w.dtype)

@@ -40,7 +40,7 @@ Backward:
 Speed: the transforms are only additions, but they read and write 4x the input (and the
 output) once more; at the benchmark's shapes they took as long as the products when written
 with numpy slices. With numba installed they run as compiled loops
-(:mod:`._winograd_kernels`), 2-3x faster; :func:`convkit.methods._kernels.using` switches
+(:mod:`._winograd_kernels`), 2-3x faster; :func:`convkit.methods._numba.using` switches
 both this and the fast path to the numpy version.
 
 Accuracy: the transforms add and subtract up to 4 inputs (and halve 3 weights)
@@ -51,7 +51,7 @@ correlation's: :data:`RTOL` is the bound the tests hold it to, and
 import numpy as np
 
 from ..errors import ConvArgumentError
-from . import _kernels, _winograd_kernels, fast
+from . import _numba, _threads, _winograd_kernels
 
 #: Target bytes of one block's V and M (its transformed tiles and their products), small enough to
 #: stay in cache between the transforms and the 16 products: several whole images, or a band of tile
@@ -131,10 +131,9 @@ def _direct_macs(n, c, k, ho, wo):
 
 
 def _transforms(macs):
-    """numba's transforms for a problem of ``macs`` (direct) multiply-adds when the fast path would use
-    numba's kernels for it (:func:`_kernels.for_macs`; one switch for both, :func:`_kernels.using`),
-    else None: numpy's."""
-    return None if _kernels.for_macs(macs) is _kernels.NUMPY else _winograd_kernels.compiled()
+    """numba's transforms for a problem of ``macs`` (direct) multiply-adds when :func:`._numba.wants`
+    them (the fast path's switch too) and numba loads, else None: numpy's."""
+    return _winograd_kernels.compiled() if _numba.wants(macs) else None
 
 
 def transform_input(x, ph, pw, ho, wo, v=None, nb=None):
@@ -216,8 +215,8 @@ def _blocks(n0, n1, th, per_row):
 
 
 def _blocks_per_part(n, th, macs, per_row):
-    """For each thread (:func:`fast.split_batch`), its :func:`_blocks`."""
-    return [_blocks(p.start, p.stop, th, per_row) for p in fast.split_batch(n, macs)]
+    """For each thread (:func:`._threads.split_batch`), its :func:`_blocks`."""
+    return [_blocks(p.start, p.stop, th, per_row) for p in _threads.split_batch(n, macs)]
 
 
 def _band(h, ph, ho, t0, t1):
@@ -241,7 +240,7 @@ def correlate(x, u, ph, pw, ho, wo, b=None):
 
     A block at a time (:func:`_blocks`: a few images, or a band of tile rows of one, whose V and M
     take about :data:`BLOCK_BYTES`, so that they are still in cache between the transforms and the
-    products), the batch split over :func:`fast.parallel`'s threads.
+    products), the batch split over :func:`._threads.parallel`'s threads.
     """
     n, c = x.shape[:2]
     k = u.shape[1]
@@ -260,7 +259,7 @@ def correlate(x, u, ph, pw, ho, wo, b=None):
             vb, mb = v[: 16 * c * p].reshape(16, c, p), m[: 16 * k * p].reshape(16, k, p)
             _correlate_block(x[i0:i1], u, b, ph, pw, ho, wo, t0, t1, out[i0:i1], vb, mb, nb)
 
-    fast.parallel(run, parts)
+    _threads.parallel(run, parts)
     return out
 
 
@@ -330,7 +329,7 @@ def backward(dout, cache, ws=None):
             du += _dw_block(x[i0:i1], dout[i0:i1], g, t0, t1, nb, vb, dmb, dub)
         return du
 
-    du = sum(fast.parallel(run, parts)).reshape(4, 4, g.k, g.c)
+    du = sum(_threads.parallel(run, parts)).reshape(4, 4, g.k, g.c)
     G = _G.astype(x.dtype)
     dw = np.einsum("ai,abkc,bj->kcij", G, du, G, optimize=True)
     # dx: the full correlation of dout with w rotated, then the H x W that x had (crop P - 2 when P > 2).
@@ -348,7 +347,7 @@ def _correlate_bytes(n, c, k, ho, wo, item):
     again inside einsum), the output, and in each thread its largest block's V and M, and with
     numpy's transforms the block's padded input, B^T's four row sums, then A^T's temporaries."""
     th, tw = _tiles(ho, wo)
-    numpy = _transforms(_direct_macs(n, c, k, ho, wo)) is None
+    numpy = not _numba.wants(_direct_macs(n, c, k, ho, wo))  # decided without importing numba
     total = 2 * 16 * k * c + n * k * ho * wo
     for blocks in _blocks_per_part(n, th, 16 * n * k * c * th * tw, 16 * (c + k) * tw * item):
         m, tb = max((i1 - i0, t1 - t0) for i0, i1, t0, t1 in blocks)
@@ -366,7 +365,7 @@ def bytes_needed(g, dtype, backward=False):
     th, tw = _tiles(g.ho, g.wo)
     # dw: per thread, a block's V and dM; with numpy's transforms first the padded input and B^T's
     # rows beside V, then V and the adjoint's dY, E and dM.
-    dw_phase, numpy = 0, _transforms(g.macs) is None
+    dw_phase, numpy = 0, not _numba.wants(g.macs)
     for blocks in _blocks_per_part(g.n, th, 16 * g.n * g.k * g.c * th * tw, 16 * (g.c + g.k) * tw * item):
         m, tb = max((i1 - i0, t1 - t0) for i0, i1, t0, t1 in blocks)
         xp, t = m * g.c * (2 * tb + 2) * (2 * tw + 2), 4 * m * g.c * tb * (2 * tw + 2)

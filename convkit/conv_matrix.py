@@ -4,10 +4,11 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import ConvArgumentError
-from .geometry import Geometry, as_float, conv_geometry, float_dtype, resolve_padding
+from .arguments import as_float, float_dtype, resolve_padding
+from .geometry import Geometry, conv_geometry
 from .memory import gib, guard
 
-__all__ = ["conv_matrix", "conv_matrix_pattern", "conv_matrix_bytes", "pattern_bytes"]
+__all__ = ["conv_matrix", "conv_matrix_pattern", "conv_matrix_bytes", "pattern", "pattern_bytes"]
 
 
 def conv_matrix_pattern(kernel_shape, input_shape, stride=1, padding=0, dilation=1, *, drop_last=False, pad=None):
@@ -38,7 +39,7 @@ def conv_matrix_pattern(kernel_shape, input_shape, stride=1, padding=0, dilation
     """
     g = _one_channel(kernel_shape, input_shape, stride, resolve_padding(padding, pad), dilation, drop_last)
     guard(pattern_bytes(g), f"conv_matrix_pattern for kernel {(g.fh, g.fw)}, input {(g.h, g.w)}")
-    return (*_pattern(g), (g.ho, g.wo))
+    return (*pattern(g), (g.ho, g.wo))
 
 
 def _one_channel(kernel_shape, input_shape, stride, padding, dilation=1, drop_last=False) -> Geometry:
@@ -60,7 +61,7 @@ def pattern_bytes(g: Geometry) -> int:
     return 12 * 8 * g.ho * g.wo * g.fh * g.fw
 
 
-def _pattern(g: Geometry):
+def pattern(g: Geometry):
     """rows, cols, taps of :func:`conv_matrix_pattern` for a checked one-channel geometry."""
     i, j, a, b = np.meshgrid(
         np.arange(g.ho), np.arange(g.wo), np.arange(g.fh), np.arange(g.fw), indexing="ij"
@@ -121,7 +122,7 @@ def conv_matrix(k, input_shape, stride=1, padding=0, dilation=1, *, drop_last=Fa
           f"conv_matrix for kernel {(g.fh, g.fw)}, input {(g.h, g.w)}, {dtype}",
           f"W* is dense, (Hout*Wout, H*W) = {(g.ho * g.wo, g.h * g.w)}, and is for learning on small inputs; "
           f"conv_matrix_pattern gives its non-zeros (rows, cols, taps) in {gib(pattern_bytes(g))}.")
-    rows, cols, taps = _pattern(g)
+    rows, cols, taps = pattern(g)
     m = np.zeros((g.ho * g.wo, g.h * g.w), dtype=dtype)
     m[rows, cols] = k.ravel()[taps]
     return m

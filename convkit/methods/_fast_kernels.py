@@ -18,29 +18,23 @@ output, with no transpose.
 * ``NUMPY`` reuses Chapter 5's strided-slice code (:mod:`convkit.im2col`).
   Each of its FH*FW slice operations walks rows of only Wout numbers, and
   numpy's per-row overhead, not arithmetic, sets its speed.
-* ``NUMBA`` is the same loops compiled by numba (if it is installed): one pass
+* :func:`numba_kernels` are the same loops compiled by numba (if it is installed): one pass
   over the block, contiguous inner loops the compiler vectorises. On 16 images
   of (16, 32, 32) with a 3x3 window, its col2im took 0.31 ms against 0.9-1.0 ms
   for the numpy one (float32, one core).
 
-:func:`for_macs` picks one for a problem: numba's (when it imports) from
-:data:`NUMBA_MIN_MACS` multiply-adds up, numpy's below. numba is imported, and
-its kernels loaded from the cache (or compiled), only when a problem that large
-first comes: that costs about 0.5 s, and on a small problem it would save
-under a millisecond.
+:func:`for_macs` picks one for a problem, by :func:`._numba.wants`: numba's from
+:data:`._numba.NUMBA_MIN_MACS` multiply-adds up (when it imports), numpy's below.
 """
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
 import threading
-from pathlib import Path
 from typing import Callable, NamedTuple
 
 import numpy as np
 
-from ..im2col import _col2im, _windows
+from ..im2col import add_windows, window_view
+from . import _numba
 
 
 class Kernels(NamedTuple):
@@ -50,57 +44,19 @@ class Kernels(NamedTuple):
 
 
 def _np_im2col(x, g, cols):
-    v = _windows(x, g)  # (m, C, Hout, Wout, FH, FW) view
+    v = window_view(x, g)  # (m, C, Hout, Wout, FH, FW) view
     np.copyto(cols.reshape(g.n, g.c, g.fh, g.fw, g.ho, g.wo), v.transpose(0, 1, 4, 5, 2, 3))
 
 
 def _np_col2im(cols, g, dx):
-    np.copyto(dx, _col2im(cols.reshape(g.n, g.c, g.fh, g.fw, g.ho, g.wo), g))
+    np.copyto(dx, add_windows(cols.reshape(g.n, g.c, g.fh, g.fw, g.ho, g.wo), g))
 
 
 NUMPY = Kernels("numpy", _np_im2col, _np_col2im)
 
-#: Problems (multiply-adds of the forward) from this size up use numba's kernels, smaller ones numpy's.
-#: One forward+backward of that size takes a few ms, of which numba's kernels save 20-30%; below it they
-#: save under a millisecond a call, while importing numba and loading its kernels costs ~0.5 s once per
-#: process. So a reader's small examples (and a process that only runs them) never wait for numba.
-NUMBA_MIN_MACS = 2**23
-
-_forced = None  # the kernels :func:`using` imposes, else None
 _NOT_TRIED = object()
-_numba = _NOT_TRIED  # numba's Kernels once loaded (None if numba is missing or disabled)
-numba = None  # the numba module, once loaded
+_numba_kernels = _NOT_TRIED  # numba's Kernels once loaded (None if numba is missing or disabled)
 _loading = threading.Lock()
-
-
-def cache_dir() -> Path:
-    """Where numba keeps the compiled kernels: the user's cache directory, never inside the package.
-
-    An install may be read-only or shared by several users, so numba's default (``__pycache__`` beside
-    this file) would fail or litter it. ``NUMBA_CACHE_DIR``, when set, wins, as numba documents.
-    """
-    if os.environ.get("NUMBA_CACHE_DIR"):
-        return Path(os.environ["NUMBA_CACHE_DIR"])
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Caches"
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "convkit" / "numba"
-
-
-def _compile(fn):
-    """``fn`` compiled by numba (imported by :func:`numba_kernels`), nogil, cached in :func:`cache_dir`."""
-    # nogil: the fast path runs two blocks side by side in threads.
-    # cache: compiled once per dtype, then loaded by later processes from cache_dir(). numba picks the
-    # cache's place when the function is decorated, from its global CACHE_DIR: set it for our kernels
-    # only, and put back what was there for everybody else's.
-    saved, numba.config.CACHE_DIR = numba.config.CACHE_DIR, str(cache_dir())
-    try:
-        return numba.njit(nogil=True, cache=True)(fn)
-    finally:
-        numba.config.CACHE_DIR = saved
 
 
 def _valid(n_out, s, off, n):
@@ -186,29 +142,18 @@ def _nb_col2im(cols, fh, fw, sh, sw, ph, pw, dh, dw, ho, wo, dx):
 
 
 def numba_kernels():
-    """numba's kernels: imported, and loaded from :func:`cache_dir` or compiled, on the first call.
-
-    None when numba is not installed, or is disabled (``NUMBA_DISABLE_JIT=1``: the loops would
-    run as Python).
-    """
-    global _numba
-    with _loading:  # two threads asking at once load it once
-        if _numba is _NOT_TRIED:
-            _numba = _load_numba()
-    return _numba
+    """numba's kernels: loaded from numba's cache or compiled on the first call; None without numba."""
+    global _numba_kernels
+    with _loading:  # two threads asking at once load them once
+        if _numba_kernels is _NOT_TRIED:
+            _numba_kernels = _load() if _numba.module() is not None else None
+    return _numba_kernels
 
 
-def _load_numba():
-    global numba, _valid
-    try:
-        import numba as nb
-    except ImportError:  # the fast path still works, with the numpy kernels
-        nb = None
-    if nb is None or nb.config.DISABLE_JIT:
-        return None
-    numba = nb
-    _valid = numba.njit(inline="always")(_valid)
-    im2col, col2im = _compile(_nb_im2col), _compile(_nb_col2im)
+def _load():
+    global _valid
+    _valid = _numba.module().njit(inline="always")(_valid)
+    im2col, col2im = _numba.compile(_nb_im2col), _numba.compile(_nb_col2im)
 
     def _numba_im2col(x, g, cols):
         im2col(x, g.fh, g.fw, g.sh, g.sw, g.ph, g.pw, g.dil_h, g.dil_w, g.ho, g.wo, cols)
@@ -220,31 +165,6 @@ def _load_numba():
 
 
 def for_macs(macs):
-    """The kernels for a problem of ``macs`` multiply-adds: :func:`using`'s if inside one, numba's
-    from :data:`NUMBA_MIN_MACS` up (if it imports), else numpy's."""
-    if _forced is not None:
-        return _forced
-    if macs < NUMBA_MIN_MACS:
-        return NUMPY
-    return numba_kernels() or NUMPY
-
-
-def __getattr__(name):
-    # NUMBA and KERNELS load numba when first asked for, so that importing this module does not.
-    if name == "NUMBA":
-        return numba_kernels()
-    if name == "KERNELS":  # the kernels a large problem gets
-        return for_macs(NUMBA_MIN_MACS)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-@contextlib.contextmanager
-def using(kernels):
-    """Make the fast path (and Winograd's transforms) use ``kernels`` (e.g. :data:`NUMPY`), whatever the
-    problem's size, inside a ``with`` block: for tests and benchmarks."""
-    global _forced
-    saved, _forced = _forced, kernels
-    try:
-        yield
-    finally:
-        _forced = saved
+    """The kernels for a problem of ``macs`` multiply-adds: numba's when :func:`._numba.wants` them
+    and they load, else numpy's."""
+    return (numba_kernels() or NUMPY) if _numba.wants(macs) else NUMPY
