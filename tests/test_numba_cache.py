@@ -76,3 +76,25 @@ def test_small_problems_never_load_numba():
     done = subprocess.run([sys.executable, "-c", LAZY], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "numba", "True"]
+
+
+REFUSED = """
+import sys, numpy as np, convkit as ck
+ck.set_memory_limit("1 MiB")
+x, w = np.broadcast_to(np.float32(0), (64, 64, 224, 224)), np.zeros((64, 64, 3, 3), np.float32)  # 11.8e9 multiply-adds
+for method in ("fast", "winograd", "matrix"):
+    try:
+        ck.conv2d(x, w, padding=1, method=method)
+    except ck.ConvArgumentError as e:
+        print("refused" if "would need about" in str(e) else e, end=" ")
+print("numba" in sys.modules)
+"""
+
+
+def test_a_refused_call_does_not_load_numba():
+    """The memory guard estimates and ranks the methods from the shapes alone: refusing a large problem
+    (whose run would load numba) never imports numba just to phrase its suggestion."""
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_DISABLE_JIT"}
+    done = subprocess.run([sys.executable, "-c", REFUSED], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["refused", "refused", "refused", "False"]

@@ -128,6 +128,7 @@ def _nb_transform_output(mm, bias, out):
 
 
 def _nb_output_adjoint(dout, th, tw, dm):
+    # Long: one compiled pass over dout that writes all 16 rows of dM, as the other transforms do.
     m, K, Ho, Wo = dout.shape
     kp = np.uintp(K * m * th * tw)
     kp2, kp3, kp4 = kp + kp, kp + kp + kp, kp + kp + kp + kp
