@@ -206,6 +206,11 @@ class Geometry:
         return self.n * self.k * self.c * self.fh * self.fw * self.ho * self.wo
 
 
+def _options(stride, padding, dilation):
+    """The (height, width) pairs of stride (>= 1), padding (>= 0) and dilation (>= 1), checked."""
+    return as_pair(stride, "stride", 1), as_pair(padding, "padding", 0), as_pair(dilation, "dilation", 1)
+
+
 def conv_geometry(x_shape, w_shape, stride=1, padding=0, dilation=1, drop_last=False) -> Geometry:
     """Check the shapes, stride, padding and dilation of a 2-D convolution and size its output.
 
@@ -231,9 +236,7 @@ def conv_geometry(x_shape, w_shape, stride=1, padding=0, dilation=1, drop_last=F
             f"channel mismatch: x has C={c} channels (x.shape={tuple(x_shape)}) but w expects "
             f"C={cw} (w.shape={tuple(w_shape)})"
         )
-    sh, sw = as_pair(stride, "stride", 1)
-    ph, pw = as_pair(padding, "padding", 0)
-    dh, dw = as_pair(dilation, "dilation", 1)
+    (sh, sw), (ph, pw), (dh, dw) = _options(stride, padding, dilation)
     drop_last = as_flag(drop_last, "drop_last")
     ho = checked_size(h, fh, sh, ph, "height", ("H", "FH"), dh, drop_last)
     wo = checked_size(w, fw, sw, pw, "width", ("W", "FW"), dw, drop_last)
@@ -269,9 +272,7 @@ def transposed_geometry(y_shape, w_shape, stride=1, padding=0, dilation=1, outpu
             f"channel mismatch: y has K={k} channels (y.shape={tuple(y_shape)}) but w has K={kw} filters "
             f"(w.shape={tuple(w_shape)}); w has the layout (K, C, FH, FW) of the convolution it transposes"
         )
-    sh, sw = as_pair(stride, "stride", 1)
-    ph, pw = as_pair(padding, "padding", 0)
-    dh, dw = as_pair(dilation, "dilation", 1)
+    (sh, sw), (ph, pw), (dh, dw) = _options(stride, padding, dilation)
     oh, ow = as_pair(output_padding, "output_padding", 0)
     if oh >= sh or ow >= sw:
         raise ConvArgumentError(

@@ -122,32 +122,31 @@ def cache_for(x, w, g, ws=None):
     return (np.ascontiguousarray(x), w, g)
 
 
-def forward(x, w, b, g, ws=None):
-    x = np.ascontiguousarray(x)
+def _each_part(g, ws, work):
+    """``work(p, gp, space, kern)`` for each batch range p (its geometry gp, its workspace, the kernels),
+    side by side in :func:`._threads.parallel`; their results."""
     parts, spaces = _split(g, ws)
-    out = np.empty(g.out_shape, dtype=x.dtype)
     kern = _fast_kernels.for_macs(g.macs)
 
     def run(i):
         p = parts[i]
-        _forward_part(x[p], w, b, dataclasses.replace(g, n=p.stop - p.start), spaces[i], out[p], kern)
+        return work(p, dataclasses.replace(g, n=p.stop - p.start), spaces[i], kern)
 
-    _threads.parallel(run, parts)
+    return _threads.parallel(run, parts)
+
+
+def forward(x, w, b, g, ws=None):
+    x = np.ascontiguousarray(x)
+    out = np.empty(g.out_shape, dtype=x.dtype)
+    _each_part(g, ws, lambda p, gp, space, kern: _forward_part(x[p], w, b, gp, space, out[p], kern))
     return out, (x, w, g)
 
 
 def backward(dout, cache, ws=None):
     x, w, g = cache
     dout = np.ascontiguousarray(dout)
-    parts, spaces = _split(g, ws)
     dx = np.empty(g.x_shape, dtype=dout.dtype)
-    kern = _fast_kernels.for_macs(g.macs)
-
-    def run(i):
-        p = parts[i]
-        return _backward_part(x[p], dout[p], w, dataclasses.replace(g, n=p.stop - p.start), spaces[i], dx[p], kern)
-
-    grads = _threads.parallel(run, parts)
+    grads = _each_part(g, ws, lambda p, gp, space, kern: _backward_part(x[p], dout[p], w, gp, space, dx[p], kern))
     dw = sum(d for d, _ in grads).reshape(g.w_shape)
     return dx, dw, sum(d for _, d in grads)
 
