@@ -113,19 +113,10 @@ def _judge(name, body):
 
 
 def _run(name, body):
-    """A check of a function: ``body()`` runs every case and returns how many there were.
+    """A check of a function, judged by :func:`_judge`: ``body()`` runs every case and returns how many.
 
-    Parameters
-    ----------
-    name : str
-        What is checked, in the message's parentheses.
-    body : callable
-        Raises :class:`_NotYet` at the first case that disagrees; returns the number of cases.
-
-    Returns
-    -------
-    CheckResult or None
-        ``"correct (name): all n cases agree with convkit"`` or ``"not yet (name): ..."``; see :func:`_finish`.
+    ``body`` raises :class:`_NotYet` at the first case that disagrees; when none does, the message is
+    ``"correct (name): all n cases agree with convkit"``.
     """
     return _judge(name, lambda: f": all {body()} cases agree with convkit")
 

@@ -9,6 +9,23 @@ from .base import _NotYet, _call, _compare, _dilated, _pair, _run
 __all__ = ["check_layer_dw_db", "check_layer_dx", "check_conv_layer"]
 
 
+#: (x's shape, w's shape, stride, padding) that both backward checks try: a stride, padding, several channels.
+_LAYER_CASES = [((1, 1, 5, 5), (1, 1, 3, 3), 2, 1), ((2, 3, 4, 5), (2, 3, 2, 3), 1, 1), ((2, 2, 7, 6), (3, 2, 3, 2), 2, 0)]
+
+
+def _layer_cases(seed, cases, draw):
+    """Each case (x's shape, w's shape, stride, padding) of a layer's backward, with small random integers.
+
+    Yields the case and its values: first an array of the shape ``draw`` picks from the case, then
+    Hout, Wout and a dout (N, K, Hout, Wout), all drawn from one generator seeded with ``seed``.
+    """
+    rng = np.random.default_rng(seed)
+    for xs, ws, s, p in cases:
+        drawn = rng.integers(-2, 3, draw(xs, ws)).astype(float)
+        ho, wo = output_size(xs[2], ws[2], s, p), output_size(xs[3], ws[3], s, p)
+        yield (xs, ws, s, p), drawn, ho, rng.integers(-2, 3, (xs[0], ws[0], ho, wo)).astype(float)
+
+
 def _dys(dout, stride, dilate):
     """dout (N, K, Hout, Wout) as the chapter's recipes read it: each map dilated by the stride, or as it is."""
     return [[_dilated(m, stride) if dilate else np.asarray(m, dtype=float) for m in maps] for maps in dout]
@@ -59,25 +76,25 @@ def _dw_loop(dout, x, w_shape, stride, padding, dilate=True, pad=True, batch=Tru
     return dw
 
 
-def _dw_by_correlation(*args, **switches):
-    """:func:`_dw_loop`, or None where the mistake its switches make fails."""
+def _or_none(recipe, *args, **switches):
+    """``recipe(*args, **switches)``, or None where the mistake its switches make fails (a ValueError)."""
     try:
-        return _dw_loop(*args, **switches)
+        return recipe(*args, **switches)
     except ValueError:
         return None
+
+
+def _dw_by_correlation(*args, **switches):
+    """:func:`_dw_loop` as a hint: None where the mistake its switches make fails."""
+    return _or_none(_dw_loop, *args, **switches)
 
 
 def check_layer_dw_db(fn):
     """``fn(dout, x, w_shape, stride, padding)`` -> (dw, db) of a whole layer, dw by correlation with the dilated dy."""
 
     def body():
-        rng = np.random.default_rng(12)
-        cases = [((1, 1, 5, 5), (1, 1, 3, 3), 2, 1), ((2, 3, 4, 5), (2, 3, 2, 3), 1, 1),
-                 ((2, 2, 7, 6), (3, 2, 3, 2), 2, 0), ((3, 2, 6, 6), (2, 2, 2, 2), 3, 1)]
-        for xs, ws, s, p in cases:
-            x = rng.integers(-2, 3, xs).astype(float)
-            ho, wo = output_size(xs[2], ws[2], s, p), output_size(xs[3], ws[3], s, p)
-            dout = rng.integers(-2, 3, (xs[0], ws[0], ho, wo)).astype(float)
+        cases = [*_LAYER_CASES, ((3, 2, 6, 6), (2, 2, 2, 2), 3, 1)]
+        for (xs, ws, s, p), x, ho, dout in _layer_cases(12, cases, lambda xs, ws: xs):
             case = f"x.shape={xs}, w_shape={ws}, stride={s}, padding={p}"
             _, want_dw, want_db = conv2d_backward(dout, x, np.zeros(ws), s, p, "loops")
             got = _call_explained(fn, case, (dout.copy(), x.copy(), ws, s, p), (
@@ -115,27 +132,21 @@ def _dx_loop(dout, w, x_shape, stride, padding, rotate=True, dilate=True, all_fi
     return dxbar
 
 
-def _recipe_dx(dout, w, x_shape, stride, padding, rotate=True, dilate=True, crop=True, all_filters=True):
+def _recipe_dx(dout, w, x_shape, stride, padding, crop=True, **switches):
     """dx of a layer by the chapter's recipe, with switches for the usual mistakes; None where one fails."""
-    try:
-        dxbar = _dx_loop(dout, w, x_shape, stride, padding, rotate, dilate, all_filters)
-    except ValueError:
-        return None
-    n_img, c_n, h, wd = x_shape
-    return dxbar[:, :, padding:padding + h, padding:padding + wd] if crop else dxbar
+    dxbar = _or_none(_dx_loop, dout, w, x_shape, stride, padding, **switches)
+    if dxbar is None or not crop:
+        return dxbar
+    h, wd = x_shape[2:]
+    return dxbar[:, :, padding:padding + h, padding:padding + wd]
 
 
 def check_layer_dx(fn):
     """``fn(dout, w, x_shape, stride, padding)``: dx (N, C, H, W) of a whole layer by the full correlation."""
 
     def body():
-        rng = np.random.default_rng(13)
-        cases = [((1, 1, 5, 5), (1, 1, 3, 3), 2, 1), ((2, 3, 4, 5), (2, 3, 2, 3), 1, 1),
-                 ((2, 2, 7, 6), (3, 2, 3, 2), 2, 0), ((1, 2, 6, 6), (2, 2, 2, 2), 3, 1)]
-        for xs, ws, s, p in cases:
-            w = rng.integers(-2, 3, ws).astype(float)
-            ho, wo = output_size(xs[2], ws[2], s, p), output_size(xs[3], ws[3], s, p)
-            dout = rng.integers(-2, 3, (xs[0], ws[0], ho, wo)).astype(float)
+        cases = [*_LAYER_CASES, ((1, 2, 6, 6), (2, 2, 2, 2), 3, 1)]
+        for (xs, ws, s, p), w, ho, dout in _layer_cases(13, cases, lambda xs, ws: ws):
             case = f"x_shape={xs}, w.shape={ws}, stride={s}, padding={p}"
             want = conv2d_backward(dout, np.zeros(xs), w, s, p, "loops")[0]
             hints = [(_recipe_dx(dout, w, xs, s, p, rotate=False),
