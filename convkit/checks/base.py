@@ -4,7 +4,7 @@ A check runs a ``body`` that tries the student's function on case after case and
 :class:`_NotYet` at the first one that disagrees; :func:`_run` turns that into a
 :class:`CheckResult` and :func:`_finish` hands it to Jupyter, or to nbgrader while it grades. The
 chapter modules (``ch01_one_window`` to ``ch10_speed``) hold the checks themselves; each adds its
-hand-worked answers to the table :func:`check_answer` reads with :func:`hand_answer`.
+hand-worked answers to the table :func:`check_answer` reads with :func:`_hand_answer`.
 """
 from __future__ import annotations
 
@@ -262,11 +262,11 @@ def _check_sizes(fn, whole, not_whole, formula, hints):
 # --- Answers worked out by hand -------------------------------------------------------------------
 
 #: Exercise id ("2.1") -> (what the answer is, a function returning (the answer, [(wrong answer, advice)])),
-#: filled by the chapter modules with :func:`hand_answer`.
+#: filled by the chapter modules with :func:`_hand_answer`.
 _ANSWERS = {}
 
 
-def hand_answer(exercise, what):
+def _hand_answer(exercise, what):
     """Register the decorated function as exercise ``exercise``'s answer for :func:`check_answer`.
 
     Parameters

@@ -4,18 +4,18 @@ from __future__ import annotations
 import numpy as np
 
 from .. import corr2d
-from .base import _call, _compare, _run, hand_answer
+from .base import _call, _compare, _hand_answer, _run
 
 __all__ = ["check_flip", "check_corr2d"]
 
 
-@hand_answer("1.1", "the 2x2 output")
+@_hand_answer("1.1", "the 2x2 output")
 def _answer_1_1():
     x9 = np.arange(1, 10).reshape(3, 3)
     return corr2d(x9, [[0, 1], [1, 0]]), [(corr2d(x9, [[0, 1], [1, 0]]).T, "rows and columns swapped")]
 
 
-@hand_answer("1.2", "(output shape, output[1, 2])")
+@_hand_answer("1.2", "(output shape, output[1, 2])")
 def _answer_1_2():
     x16, w = np.arange(1, 17).reshape(4, 4), np.array([[1, 2], [3, 4]])
     return ((3, 3), corr2d(x16, w)[1, 2]), [

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from .. import output_size
-from .base import _check_sizes, _run, hand_answer
+from .base import _check_sizes, _hand_answer, _run
 
 __all__ = ["check_output_size"]
 
 
-@hand_answer("2.1", "(no padding, padding 2)")
+@_hand_answer("2.1", "(no padding, padding 2)")
 def _answer_2_1():
     return (output_size(28, 5), output_size(28, 5, 1, 2)), [
         ((28 - 5, 28 - 5 + 4), "you forgot the + 1: windows *start* at 0 .. n + 2P - f")]
@@ -22,7 +22,7 @@ def check_output_size(fn):
                                                     hints))
 
 
-@hand_answer("2.3", "(list of (stride, padding) pairs, parameter count)")
+@_hand_answer("2.3", "(list of (stride, padding) pairs, parameter count)")
 def _answer_2_3():
     pairs = [(s, p) for s in range(1, 5) for p in range(4)
              if (64 - 4 + 2 * p) % s == 0 and (64 - 4 + 2 * p) // s + 1 == 32]

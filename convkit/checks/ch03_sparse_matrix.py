@@ -4,19 +4,19 @@ from __future__ import annotations
 import numpy as np
 
 from .. import conv_matrix
-from .base import _call, _compare, _run, hand_answer
+from .base import _call, _compare, _hand_answer, _run
 
 __all__ = ["check_conv_matrix"]
 
 
-@hand_answer("3.1", "row 2 of W*")
+@_hand_answer("3.1", "row 2 of W*")
 def _answer_3_1():
     w = np.array([[1, 2], [3, 4]])
     return conv_matrix(w, (3, 3))[2], [
         (conv_matrix(w, (3, 3))[1], "that is row 1; rows count from 0 in reading order: y00, y01, y10")]
 
 
-@hand_answer("3.2", "((rows, columns, non-zeros) without padding, the same with padding 1)")
+@_hand_answer("3.2", "((rows, columns, non-zeros) without padding, the same with padding 1)")
 def _answer_3_2():
     w5 = conv_matrix(np.ones((2, 2)), (4, 4), 1, 1)
     return ((9, 16, 36), (w5.shape[0], w5.shape[1], int(np.count_nonzero(w5)))), [

@@ -4,12 +4,12 @@ from __future__ import annotations
 import numpy as np
 
 from .. import col2im, im2col
-from .base import _call, _compare, _run, hand_answer
+from .base import _call, _compare, _hand_answer, _run
 
 __all__ = ["check_im2col", "check_col2im"]
 
 
-@hand_answer("5.1", "((rows, columns), size ratio to x)")
+@_hand_answer("5.1", "((rows, columns), size ratio to x)")
 def _answer_5_1():
     return ((27, 128), 9.0), [
         (((27, 2 * 64), 27 * 128 / (3 * 64)), "the ratio compares with all of x: N*C*H*W entries")]

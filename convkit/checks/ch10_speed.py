@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import corr2d
-from .base import _NotYet, _call, _compare, _run, _show, hand_answer
+from .base import _NotYet, _call, _compare, _hand_answer, _run, _show
 
 __all__ = ["check_winograd_f23", "check_winograd_corr2d"]
 
@@ -16,7 +16,7 @@ def _winograd_count():
     return direct, (28 * 28) * 16 * c * k
 
 
-@hand_answer("10.1", "(direct multiplications, Winograd's)")
+@_hand_answer("10.1", "(direct multiplications, Winograd's)")
 def _answer_10_1():
     direct, winograd = _winograd_count()
     return (direct, winograd), [
