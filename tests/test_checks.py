@@ -640,7 +640,8 @@ def test_each_chapter_module_holds_its_notebooks_checks():
 
 
 def test_every_exercise_a_notebook_answers_by_hand_is_known():
-    answered = {path.name: re.findall(r"check_answer\(\s*[\"']([^\"']+)[\"']", notebook_code(path)) for path in CHAPTERS}
+    pattern = r"check_answer\(\s*[\"']([^\"']+)[\"']"
+    answered = {path.name: re.findall(pattern, notebook_code(path)) for path in CHAPTERS}
     assert any(answered.values())
     for name, exercises in answered.items():
         for exercise in exercises:

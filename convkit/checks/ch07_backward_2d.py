@@ -10,7 +10,8 @@ __all__ = ["check_layer_dw_db", "check_layer_dx", "check_conv_layer"]
 
 
 #: (x's shape, w's shape, stride, padding) that both backward checks try: a stride, padding, several channels.
-_LAYER_CASES = [((1, 1, 5, 5), (1, 1, 3, 3), 2, 1), ((2, 3, 4, 5), (2, 3, 2, 3), 1, 1), ((2, 2, 7, 6), (3, 2, 3, 2), 2, 0)]
+_LAYER_CASES = [((1, 1, 5, 5), (1, 1, 3, 3), 2, 1), ((2, 3, 4, 5), (2, 3, 2, 3), 1, 1),
+                ((2, 2, 7, 6), (3, 2, 3, 2), 2, 0)]
 
 
 def _layer_cases(seed, cases, draw):
@@ -24,6 +25,16 @@ def _layer_cases(seed, cases, draw):
         drawn = rng.integers(-2, 3, draw(xs, ws)).astype(float)
         ho, wo = output_size(xs[2], ws[2], s, p), output_size(xs[3], ws[3], s, p)
         yield (xs, ws, s, p), drawn, ho, rng.integers(-2, 3, (xs[0], ws[0], ho, wo)).astype(float)
+
+
+def _dilate_first(stride):
+    """The advice for a dy not dilated by the stride, in dx and in dw."""
+    return f"dilate dy first ({stride - 1} zero(s) between neighbouring entries)"
+
+
+def _pad_first(padding):
+    """The advice for an input not padded, in dw."""
+    return f"pad x with {padding} zero(s) on every side first"
 
 
 def _dys(dout, stride, dilate):
@@ -100,16 +111,15 @@ def check_layer_dw_db(fn):
             got = _call_explained(fn, case, (dout.copy(), x.copy(), ws, s, p), (
                 f"x̄ ({xs[2] + 2 * p} rows, padded) correlated with dy dilated by the stride ({(ho - 1) * s + 1} rows) "
                 f"has {ws[2]} rows, one per kernel row"), [
-                (lambda: _dw_loop(dout, x, ws, s, p, dilate=False),
-                 f"dilate dy first ({s - 1} zero(s) between neighbouring entries)"),
-                (lambda: _dw_loop(dout, x, ws, s, p, pad=False), f"pad x with {p} zero(s) on every side first")])
+                (lambda: _dw_loop(dout, x, ws, s, p, dilate=False), _dilate_first(s)),
+                (lambda: _dw_loop(dout, x, ws, s, p, pad=False), _pad_first(p))])
             _pair(got, case, "(dw, db)")
             _compare(got[0], want_dw, f"{case}, dw", [
                 (_dw_by_correlation(dout, x, ws, s, p, dilate=False) if s > 1 else None,
-                 f"dilate dy first ({s - 1} zero(s) between neighbouring entries): output (i, j) read "
-                 f"x̄[{s}i + u, {s}j + v], so the dy 'kernel' has its taps {s} apart"),
+                 f"{_dilate_first(s)}: output (i, j) read x̄[{s}i + u, {s}j + v], so the dy 'kernel' has its taps "
+                 f"{s} apart"),
                 (_dw_by_correlation(dout, x, ws, s, p, pad=False) if p else None,
-                 f"pad x with {p} zero(s) on every side first: the windows slid over the padded input"),
+                 f"{_pad_first(p)}: the windows slid over the padded input"),
                 (_dw_by_correlation(dout, x, ws, s, p, batch=False) if xs[0] > 1 else None,
                  "add over the batch: every image's windows used the same weights"),
                 (_dw_by_correlation(dout, x, ws, s, p, rotate=True),
@@ -153,8 +163,7 @@ def check_layer_dx(fn):
                       "rotate each kernel slice w[k, c] by 180° (w[k, c][::-1, ::-1]): a pixel reaches output (i, j) "
                       "through tap (r - iS, q - jS), so the sum runs over the kernel backwards"),
                      (_recipe_dx(dout, w, xs, s, p, dilate=False) if s > 1 else None,
-                      f"dilate dy first ({s - 1} zero(s) between neighbouring entries): with stride {s} the windows' "
-                      f"corners sit {s} apart"),
+                      f"{_dilate_first(s)}: with stride {s} the windows' corners sit {s} apart"),
                      (_recipe_dx(dout, w, xs, s, p, crop=False) if p else None,
                       f"crop {p} row(s) and column(s) from every side: the padding is not part of x"),
                      (_recipe_dx(dout, w, xs, s, p, all_filters=False) if ws[0] > 1 else None,
@@ -163,8 +172,7 @@ def check_layer_dx(fn):
                 f"dy dilated by the stride ({(ho - 1) * s + 1} rows) and padded with F - 1 = {ws[2] - 1} zeros on "
                 f"each side, correlated with the {ws[2]}-row kernel, has {xs[2] + 2 * p} rows, as many as the padded "
                 f"input"), [
-                (lambda: _dx_loop(dout, w, xs, s, p, dilate=False),
-                 f"dilate dy first ({s - 1} zero(s) between neighbouring entries)"),
+                (lambda: _dx_loop(dout, w, xs, s, p, dilate=False), _dilate_first(s)),
                 (lambda: _dx_loop(dout, w, xs, s, p, full_pad=False),
                  "pad the dilated dy with F - 1 zeros (the full correlation), not with P")])
             _compare(got, want, case, hints)
