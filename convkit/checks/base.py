@@ -217,7 +217,9 @@ def _dilated(a, stride):
     return out
 
 
-_SIZE_ARGS = ("n", "f", "stride", "padding", "dilation")
+def _size_case(args):
+    """The arguments of an output size as the feedback names them: "n=7, f=3, stride=1, padding=0"."""
+    return ", ".join(f"{name}={value}" for name, value in zip(("n", "f", "stride", "padding", "dilation"), args))
 
 
 def _check_sizes(fn, whole, not_whole, formula, hints):
@@ -242,15 +244,15 @@ def _check_sizes(fn, whole, not_whole, formula, hints):
         The number of cases.
     """
     for args in whole:
-        case = ", ".join(f"{name}={value}" for name, value in zip(_SIZE_ARGS, args))
+        case = _size_case(args)
         got = _call(fn, case, *args)
         want = output_size(*args)
         if got != want:
             hint = next((f" Hint: {advice}" for wrong, advice in hints if got == wrong(*args)), "")
             raise _NotYet(f"{case}: expected {want}, got {got!r}.{hint}")
     for args in not_whole:
-        n, f, s, p, d = (*args, 1)[:5]
-        case = ", ".join(f"{name}={value}" for name, value in zip(_SIZE_ARGS, args)) + " (not a whole number)"
+        n, f, s, p, d = (*args, 1)[:5]  # dilation 1 where the exercise has none
+        case = _size_case(args) + " (not a whole number)"
         got = _call(fn, case, *args, expected=(ValueError,))
         if isinstance(got, ValueError):
             continue
