@@ -1,9 +1,22 @@
 """The exercise checks: praise right answers, and give actionable feedback on wrong ones."""
+import ast
+import importlib
+import inspect
+import json
+import pkgutil
+import re
+import subprocess
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import convkit as ck
 from convkit import checks
+from convkit.checks import base
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
 def stub(*args):
@@ -18,34 +31,21 @@ def right_col2im(cols, shape, fh, fw, s):
     return ck.col2im(cols, (1, 1, *shape), fh, fw, s)[0, 0]
 
 
+def right_conv2d_backward(dout, x, w, p):
+    dx, dw, _ = ck.conv2d_backward(dout[None, None], x[None, None], w[None, None], 1, p)
+    return dx[0, 0], dw[0, 0]
+
+
 RIGHT = {
-    checks.check_output_size: ck.output_size,
+    checks.check_flip: lambda w: w[::-1, ::-1],
     checks.check_corr2d: ck.corr2d,
+    checks.check_output_size: ck.output_size,
+    checks.check_conv_matrix: ck.conv_matrix,
     checks.check_conv1d_dx: lambda dout, x, w: ck.conv1d_backward(dout, x, w)[0],
+    checks.check_conv2d_backward: right_conv2d_backward,
     checks.check_im2col: right_im2col,
     checks.check_col2im: right_col2im,
 }
-
-
-@pytest.mark.parametrize("check", list(RIGHT), ids=lambda c: c.__name__)
-def test_right_answer_is_correct(check):
-    result = check(RIGHT[check])
-    assert result and repr(result).startswith("correct")
-
-
-@pytest.mark.parametrize("check", list(RIGHT), ids=lambda c: c.__name__)
-def test_stub_is_not_yet_not_a_crash(check):
-    result = check(stub)
-    assert not result and "not yet" in repr(result) and "NotImplementedError" in repr(result)
-
-
-@pytest.mark.parametrize("check", list(RIGHT), ids=lambda c: c.__name__)
-def test_a_raising_function_gets_a_message(check):
-    def broken(*args):
-        return {}["missing"]
-
-    result = check(broken)
-    assert not result and "your function raised KeyError" in repr(result)
 
 
 def test_wrong_shape_and_wrong_type():
@@ -75,17 +75,6 @@ def test_hints_for_common_mistakes():
         return out
 
     assert "Hint: overlapping windows must add up (+=)" in repr(checks.check_col2im(assigning))
-
-
-# While nbgrader grades (NBGRADER_EXECUTION set), a check not passed must raise, or the graded cell
-# scores full points for an untouched stub.
-@pytest.mark.parametrize("check", list(RIGHT), ids=lambda c: c.__name__)
-def test_not_passed_raises_while_nbgrader_grades(check, monkeypatch, capsys):
-    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    with pytest.raises(checks.NotYetError, match="not yet .*NotImplementedError"):
-        check(stub)
-    assert check(RIGHT[check]) is None  # a right answer passes: printed, no value for nbgrader to parse
-    assert capsys.readouterr().out.startswith("correct")
 
 
 @pytest.mark.parametrize("answer", [lambda: None, lambda: 42, stub], ids=["ellipsis", "wrong", "stub"])
@@ -133,24 +122,6 @@ RIGHT8 = {
     checks.check_conv_transpose: right_conv_transpose,
     checks.check_conv2d_dx: stamps_dx,
 }
-
-
-@pytest.mark.parametrize("check", list(RIGHT8), ids=lambda c: c.__name__)
-def test_chapter8_right_stub_and_crash(check):
-    assert repr(check(RIGHT8[check])).startswith("correct")
-    stubbed = check(stub)
-    assert not stubbed and "not yet" in repr(stubbed) and "NotImplementedError" in repr(stubbed)
-    crashed = check(lambda *a: {}["missing"])
-    assert not crashed and "your function raised KeyError" in repr(crashed)
-
-
-@pytest.mark.parametrize("check", list(RIGHT8), ids=lambda c: c.__name__)
-def test_chapter8_checks_raise_while_nbgrader_grades(check, monkeypatch, capsys):
-    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    with pytest.raises(checks.NotYetError, match="not yet .*NotImplementedError"):
-        check(stub)
-    assert check(RIGHT8[check]) is None  # passed: printed, no value for nbgrader to read as a score
-    assert capsys.readouterr().out.startswith("correct")
 
 
 def test_chapter8_hints():
@@ -223,19 +194,6 @@ RIGHT_9 = {
     checks.check_maxpool_backward: right_maxpool_backward,
     checks.check_softmax_cross_entropy: nn.softmax_cross_entropy,
 }
-
-
-@pytest.mark.parametrize("check", list(RIGHT_9), ids=lambda c: c.__name__)
-def test_chapter_9_checks_pass_right_answers_and_say_not_yet_to_stubs(check, monkeypatch, capsys):
-    assert repr(check(RIGHT_9[check])).startswith("correct")
-    result = check(stub)
-    assert not result and "NotImplementedError" in repr(result)
-    assert "your function raised KeyError" in repr(check(lambda *a: {}["missing"]))
-    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    with pytest.raises(checks.NotYetError):
-        check(stub)
-    assert check(RIGHT_9[check]) is None  # passed: printed, no value for nbgrader to read as a score
-    assert capsys.readouterr().out.startswith("correct")
 
 
 def test_a_loop_written_by_hand_passes_the_max_pool_check():
@@ -355,25 +313,6 @@ def test_chapter6_hand_answer():
     assert "write out the 8 products" in repr(checks.check_channel_output(100))
 
 
-@pytest.mark.parametrize("check", list(RIGHT6), ids=lambda c: c.__name__)
-def test_chapter6_right_stub_and_crash(check):
-    assert repr(check(RIGHT6[check])).startswith("correct")
-    stubbed = check(stub)
-    assert not stubbed and "not yet" in repr(stubbed) and "NotImplementedError" in repr(stubbed)
-    crashed = check(lambda *a: {}["missing"])
-    assert not crashed and "your function raised KeyError" in repr(crashed)
-
-
-@pytest.mark.parametrize("check, right", [*RIGHT6.items(), (checks.check_channel_output, 15)],
-                         ids=lambda c: getattr(c, "__name__", ""))
-def test_chapter6_checks_raise_while_nbgrader_grades(check, right, monkeypatch, capsys):
-    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    with pytest.raises(checks.NotYetError, match="not yet .*NotImplementedError"):
-        check(stub)
-    assert check(right) is None
-    assert capsys.readouterr().out.startswith("correct")
-
-
 def test_chapter6_layer_cost_hints():
     def cost(**mistake):
         def fn(x_shape, w_shape, s, p):
@@ -482,24 +421,6 @@ RIGHT7 = {
 }
 
 
-@pytest.mark.parametrize("check", list(RIGHT7), ids=lambda c: c.__name__)
-def test_chapter7_right_stub_and_crash(check):
-    assert repr(check(RIGHT7[check])).startswith("correct")
-    stubbed = check(stub)
-    assert not stubbed and "not yet" in repr(stubbed) and "NotImplementedError" in repr(stubbed)
-    crashed = check(lambda *a, **k: {}["missing"])
-    assert not crashed and "your function raised KeyError" in repr(crashed)
-
-
-@pytest.mark.parametrize("check", list(RIGHT7), ids=lambda c: c.__name__)
-def test_chapter7_checks_raise_while_nbgrader_grades(check, monkeypatch, capsys):
-    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    with pytest.raises(checks.NotYetError, match="not yet .*NotImplementedError"):
-        check(stub)
-    assert check(RIGHT7[check]) is None
-    assert capsys.readouterr().out.startswith("correct")
-
-
 def _hint(result):
     text = repr(result)
     assert text.startswith("not yet"), text
@@ -534,16 +455,25 @@ def test_chapter7_layer_hints(slip, hint):
     assert hint in _hint(checks.check_conv_layer(layer7(slip)))
 
 
-def test_chapter7_layer_gradient_check_catches_a_backward_off_its_own_forward(monkeypatch):
-    """A backward that disagrees with the numerical gradient of the layer's own forward is named as such."""
-    from convkit import layer as layer_module
+@pytest.mark.parametrize("scale, error", [(1.5, "0.2"), (1 + 3e-6, "1.5e-6")])
+def test_chapter7_layer_gradient_check_catches_a_backward_off_its_own_forward(scale, error, monkeypatch):
+    """A backward that disagrees with the numerical gradient of the layer's own forward is named as such.
 
-    class Scaled(layer_module.Conv2D):  # the reference scaled the same way, so only the gradient check can tell
+    The error is written as the chapter writes it: 1.5e-6, not 1.5e-06.
+    """
+    from convkit.checks import ch07_backward_2d
+
+    class Scaled(ck.Conv2D):  # the reference scaled the same way, so only the gradient check can tell
         def backward(self, dout):
-            return 1.5 * super().backward(dout)
+            return scale * super().backward(dout)
 
-    monkeypatch.setattr(layer_module, "Conv2D", Scaled)
-    assert "gradient check of dx: rel. error 0.2 >= 1e-7" in _hint(checks.check_conv_layer(layer7("dx scaled")))
+    class Off(Layer7):
+        def backward(self, dout):
+            return scale * super().backward(dout)
+
+    monkeypatch.setattr(ch07_backward_2d, "Conv2D", Scaled)
+    text = _hint(checks.check_conv_layer(lambda W, b, stride=1, padding=0: Off(W, b, stride, padding)))
+    assert f"gradient check of dx: rel. error {error} >= 1e-7" in text, text
 
 
 def test_chapter7_layer_not_a_layer():
@@ -616,3 +546,146 @@ def test_answer_10_1():
     assert c.check_answer("10.1", (56 * 56 * 64 * 64 * 9, 28 * 28 * 16 * 64 * 64))
     assert "28 x 28 tiles" in str(c.check_answer("10.1", (56 * 56 * 64 * 64 * 9, 56 * 56 * 16 * 64 * 64)))
     assert "direct needs more" in str(c.check_answer("10.1", (28 * 28 * 16 * 64 * 64, 56 * 56 * 64 * 64 * 9)))
+
+
+RIGHT10 = {
+    checks.check_winograd_f23: _f23,
+    checks.check_winograd_corr2d: _wino2d,
+}
+
+# Every check of a student's function, with a right answer (check_answer and check_channel_output take
+# hand-worked answers: their own tests are above).
+ALL_RIGHT = {**RIGHT, **RIGHT6, **RIGHT7, **RIGHT8, **RIGHT_9, **RIGHT10}
+HAND = {checks.check_channel_output: 15}
+
+
+def test_every_check_of_a_function_is_tried_here():
+    tried = {check.__name__ for check in [*ALL_RIGHT, *HAND]} | {"check_answer"}
+    assert tried == {name for name in checks.__all__ if name.startswith("check_")}
+
+
+@pytest.mark.parametrize("check", list(ALL_RIGHT), ids=lambda c: c.__name__)
+def test_right_stub_and_crash(check):
+    result = check(ALL_RIGHT[check])
+    assert result and repr(result).startswith("correct")
+    stubbed = check(stub)
+    assert not stubbed and "not yet" in repr(stubbed) and "NotImplementedError" in repr(stubbed)
+    crashed = check(lambda *a, **k: {}["missing"])
+    assert not crashed and "your function raised KeyError" in repr(crashed)
+
+
+# While nbgrader grades (NBGRADER_EXECUTION set), a check not passed must raise, or the graded cell
+# scores full points for an untouched stub.
+@pytest.mark.parametrize("check, right", [*ALL_RIGHT.items(), *HAND.items()], ids=lambda c: getattr(c, "__name__", ""))
+def test_not_passed_raises_while_nbgrader_grades(check, right, monkeypatch, capsys):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    with pytest.raises(checks.NotYetError, match="not yet .*NotImplementedError"):
+        check(stub)
+    assert check(right) is None  # a right answer passes: printed, no value for nbgrader to parse
+    assert capsys.readouterr().out.startswith("correct")
+
+
+# --- The package's layout: convkit.checks re-exports each chapter module's checks -------------------
+
+def chapter_modules():
+    """convkit.checks.base and every chapter module, imported."""
+    return [importlib.import_module(f"convkit.checks.{info.name}") for info in pkgutil.iter_modules(checks.__path__)]
+
+
+def notebook_code(path):
+    """The code cells of a notebook, as one text."""
+    cells = json.loads(path.read_text())["cells"]
+    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+
+
+def notebook_uses():
+    """{notebook path: [every name used as checks.<name> in its code cells]}."""
+    return {path: re.findall(r"\bchecks\.(\w+)", notebook_code(path)) for path in CHAPTERS}
+
+
+def test_all_names_exist_once():
+    assert len(checks.__all__) == len(set(checks.__all__))
+    for name in checks.__all__:
+        assert hasattr(checks, name), name
+
+
+@pytest.mark.parametrize("module", chapter_modules(), ids=lambda m: m.__name__.rsplit(".", 1)[1])
+def test_each_module_public_names_are_exported(module):
+    public = [name for name, value in vars(module).items() if not name.startswith("_")
+              and (inspect.isfunction(value) or inspect.isclass(value)) and value.__module__ == module.__name__]
+    assert sorted(public) == sorted(module.__all__)
+    for name in module.__all__:
+        assert name in checks.__all__ and getattr(checks, name) is getattr(module, name), name
+
+
+def test_exported_names_come_from_the_modules():
+    defined = {name for module in chapter_modules() for name in module.__all__}
+    assert defined == set(checks.__all__)
+
+
+def test_every_name_a_notebook_uses_exists():
+    uses = notebook_uses()
+    assert any(uses.values()), "no notebook uses a check: is the notebooks folder there?"
+    for path, names in uses.items():
+        for name in names:
+            assert name in checks.__all__, f"{path.name} uses checks.{name}"
+
+
+def test_each_chapter_module_holds_its_notebooks_checks():
+    """notebooks/NN_name.ipynb's checks live in convkit/checks/chNN_name.py (check_answer, in base, serves all)."""
+    for path, names in notebook_uses().items():
+        module = importlib.import_module(f"convkit.checks.ch{path.stem}")
+        for name in set(names) - set(base.__all__):
+            assert name in module.__all__, f"{path.name} uses checks.{name}, which {module.__name__} does not hold"
+
+
+def test_every_exercise_a_notebook_answers_by_hand_is_known():
+    pattern = r"check_answer\(\s*[\"']([^\"']+)[\"']"
+    answered = {path.name: re.findall(pattern, notebook_code(path)) for path in CHAPTERS}
+    assert any(answered.values())
+    for name, exercises in answered.items():
+        for exercise in exercises:
+            assert exercise in base._ANSWERS, (name, exercise)
+
+
+@pytest.mark.parametrize("exercise", sorted(base._ANSWERS))
+def test_each_hand_answer_and_its_hints(exercise):
+    what, worked = base._ANSWERS[exercise]
+    want, hints = worked()
+    assert repr(checks.check_answer(exercise, want)) == f"correct (exercise {exercise})"
+    assert repr(checks.check_answer(exercise, lambda: want)) == f"correct (exercise {exercise})"
+    for wrong, advice in hints:
+        assert f"Hint: {advice}." in repr(checks.check_answer(exercise, wrong))
+    assert f"replace the ... with {what}" in repr(checks.check_answer(exercise, ...))
+
+
+def test_an_unknown_exercise_lists_the_known_ones():
+    assert repr(checks.check_answer("4.4", 1)) == f"not yet: no exercise '4.4'; choose one of {sorted(base._ANSWERS)}"
+
+
+def old_module():
+    """The source of convkit/checks.py before it became a package, from git; skip where there is no history."""
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+
+    try:
+        last = git("log", "-1", "--format=%H", "--", "convkit/checks.py").stdout.strip()
+    except OSError:
+        pytest.skip("no git here")
+    for rev in (last, last + "^") if last else ():
+        shown = git("show", f"{rev}:convkit/checks.py")
+        if shown.returncode == 0:
+            return shown.stdout
+    pytest.skip("no git history of convkit/checks.py here (a shallow clone?)")
+
+
+def test_every_name_the_old_module_exported_still_is():
+    tree = ast.parse(old_module())
+    exported = set()
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AugAssign)) and "__all__" in ast.unparse(node).split("=")[0]:
+            exported |= {elt.value for elt in node.value.elts}
+    defined = {node.name for node in tree.body
+               if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_")}
+    assert {name for name in defined if name.startswith("check_")} <= exported
+    assert exported and exported <= set(checks.__all__), exported - set(checks.__all__)
