@@ -12,6 +12,7 @@
       "@jupyter-widgets/html-manager": `${base}vendor/html-manager`,
     },
   });
+
   // @jupyter-widgets/base typesets with the MathJax 2 API (MathJax.Hub.Queue); the book loads
   // MathJax 3. Translate, once MathJax 3 is there.
   const shim = () => {
@@ -24,5 +25,45 @@
       };
     }
   };
-  window.addEventListener("load", shim);
+
+  // Start the widgets only once the page is quiet. anywidget gives each widget 2 s from the moment
+  // its model is made to load and start its module ("[anywidget] Failed to initialize model."
+  // after that). The widget manager makes the models on the window's load event, just when MathJax
+  // typesets the page: on a slow phone (or a CPU throttled 6x) typesetting holds the main thread
+  // for seconds and a widget could miss its 2 s. So the saved widget state is hidden from the
+  // manager until MathJax has typeset the page and the browser reports idle time, then rendered.
+  const STATE = "application/vnd.jupyter.widget-state+json";
+  const HELD = "application/x-held-widget-state+json";
+  document.addEventListener("DOMContentLoaded", () => {
+    document.querySelectorAll(`script[type="${STATE}"]`).forEach((s) => { s.type = HELD; });
+  });
+  const typeset = () => new Promise((resolve) => {
+    // MathJax loads deferred: wait for its startup, then for its first typesetting. A page with no
+    // math has no MathJax script; one whose MathJax failed to load is not held for more than 10 s.
+    if (!document.querySelector('script[src*="mathjax"]')) { resolve(); return; }
+    const started = Date.now();
+    const poll = () => {
+      const promise = window.MathJax && window.MathJax.startup && window.MathJax.startup.promise;
+      if (promise) promise.then(resolve, resolve);
+      else if (Date.now() - started > 10000) resolve();
+      else setTimeout(poll, 50);
+    };
+    poll();
+  });
+  const idle = () => new Promise((resolve) => {
+    if (window.requestIdleCallback) window.requestIdleCallback(resolve, { timeout: 3000 });
+    else setTimeout(resolve, 0);
+  });
+  const start = async () => {
+    shim();
+    await typeset();
+    shim();
+    await idle();
+    document.querySelectorAll(`script[type="${HELD}"]`).forEach((s) => { s.type = STATE; });
+    window.require(["@jupyter-widgets/html-manager/dist/libembed-amd"], (embed) => {
+      window.__widgetsStarted = performance.now();
+      embed.renderWidgets();
+    });
+  };
+  window.addEventListener("load", () => { start(); });
 })();
