@@ -10,9 +10,9 @@ import io
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .conv2d import conv2d
-from .errors import ConvArgumentError
-from .figures import BLUE, ORANGE, SKY, VERMILION, draw_grid
+from .. import conv2d
+from ..errors import ConvArgumentError
+from .kit import BLUE, ORANGE, SKY, VERMILION, draw_grid
 
 __all__ = ["PHOTO_FILTERS", "maxpool_figure", "relu_figure", "training_figure", "filters_figure",
            "feature_maps_figure", "confusion_matrix", "confusion_figure", "mistakes_figure", "kernel_figure",
@@ -58,7 +58,7 @@ def maxpool_figure(x, dout, size=2):
     size : int
         Window and stride.
     """
-    from .nn import MaxPool2D
+    from ..nn import MaxPool2D
 
     x, dout = np.asarray(x, float), np.asarray(dout, float)
     pool = MaxPool2D(size)
@@ -132,7 +132,7 @@ def feature_maps_figure(net, image, channels=8):
 
     image : (1, H, W); net : a Sequential whose layers before Flatten give (1, K, H', W').
     """
-    from .nn import Flatten
+    from ..nn import Flatten
 
     rows, x = [("input", np.asarray(image)[None])], np.asarray(image)[None]
     for layer in net:

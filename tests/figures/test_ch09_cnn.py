@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
 import convkit as ck  # noqa: E402
-from convkit import cnn_figures as cf  # noqa: E402
+from convkit.figures import ch09_cnn as cf  # noqa: E402
 from convkit.train import History, make_net  # noqa: E402
 
 
