@@ -199,8 +199,19 @@ def blank_grid(ax, shape, x0, y0, **kw):
     return grid(ax, np.zeros(shape), x0, y0, numbers=False, **kw)
 
 
-def readable_axes(ax, size=MIN_FONT_PT):
-    """Every label, title and tick label of a plotted Axes at ``size`` points or larger."""
-    ax.tick_params(labelsize=size)
-    for text in (ax.title, ax.xaxis.label, ax.yaxis.label):
-        text.set_fontsize(max(size, text.get_fontsize()))
+def plot_figure(height_in, **kw):
+    """A figure for plotted Axes (``fig.add_subplot``, ``subplots``...): the phone's width, the book's DPI and
+    constrained layout (so nothing sticks out of it). ``kw`` goes to ``plt.figure``."""
+    return plt.figure(figsize=(PLOT_WIDTH_IN, height_in), dpi=DPI, layout="constrained", **kw)
+
+
+def legible(fig, size=MIN_FONT_PT):
+    """Every text of ``fig`` at ``size`` points or more, tick labels made later included; returns ``fig``."""
+    from matplotlib.text import Text
+
+    for ax in fig.axes:
+        ax.tick_params(labelsize=size)
+    for text in fig.findobj(Text):
+        if text.get_fontsize() < size:
+            text.set_fontsize(size)
+    return fig

@@ -45,10 +45,14 @@ def _inside(outer, box, tol=0.5):
 
 
 def _undrawn_tick_labels(fig):
-    """Tick labels matplotlib keeps for ticks outside the view: never drawn, so never too small or cut off."""
+    """Tick labels matplotlib keeps but never draws (outside the view, or on an axis turned off)."""
     hidden = set()
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
+            if not (ax.axison and axis.get_visible()):  # ax.axis("off"): none of its ticks are drawn
+                hidden.update(id(t) for tick in axis.get_major_ticks() + axis.get_minor_ticks()
+                              for t in (tick.label1, tick.label2))
+                continue
             lo, hi = sorted(axis.get_view_interval())
             slack = 1e-9 * abs(hi - lo)
             for tick in axis.get_major_ticks() + axis.get_minor_ticks():
