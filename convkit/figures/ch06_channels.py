@@ -184,6 +184,8 @@ def channels_figure(c=3, h=5, w=5, k=2, f=3, out=(1, 1, 0), stride=1, padding=0)
     every input channel and every slice of filter k. The caption writes the one
     sum that makes it: over the channels and the window.
     """
+    # Longer than most (~60 lines): the caption, the three rows' names and their tops are laid out once
+    # here, and the small drawers nested below read that layout instead of taking it as arguments.
     g = conv_geometry((1, c, h, w), (k, c, f, f), stride, padding)
     kk, i, j = out
     if not (0 <= kk < k and 0 <= i < g.ho and 0 <= j < g.wo):

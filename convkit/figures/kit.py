@@ -163,7 +163,9 @@ def draw_grid(ax, values, *, title=None, highlight=None, pad=(0, 0), fmt="{:g}",
     strips = [(0, 0, ph, w), (h - ph, 0, ph, w), (ph, 0, h - 2 * ph, pw), (ph, w - pw, h - 2 * ph, pw)]
     for r0, c0, hh, ww in strips:
         if hh > 0 and ww > 0:
-            ax.add_patch(Rectangle(at(r0, c0), ww * cell, hh * cell, facecolor=GREY, edgecolor="none", hatch="//"))
+            # The hatch takes the edge's colour: mid-grey, so that numbers on the padding stay legible.
+            ax.add_patch(Rectangle(at(r0, c0), ww * cell, hh * cell, facecolor=GREY, edgecolor="#555555", lw=0,
+                                   hatch="//"))
     for r, c in np.ndindex(h, w) if fill is not None else ():
         if fill[r][c] is not None:
             ax.add_patch(Rectangle(at(r, c), cell, cell, facecolor=fill[r][c], edgecolor="none"))
