@@ -60,10 +60,10 @@ def maxpool_figure(x, dout, size=2):
     size : int
         Window and stride.
     """
-    from ..nn import MaxPool2D
+    from .. import nn
 
     x, dout = np.asarray(x, float), np.asarray(dout, float)
-    pool = MaxPool2D(size)
+    pool = nn.MaxPool2D(size)
     out = pool.forward(x[None, None])[0, 0]
     dx = pool.backward(dout[None, None])[0, 0]
     winners = [(int(r), int(c), 1, 1) for r, c in zip(*np.nonzero(dx))] or None
@@ -157,11 +157,11 @@ def feature_maps_figure(net, image, channels=8):
 
     image : (1, H, W); net : a Sequential whose layers before Flatten give (1, K, H', W').
     """
-    from ..nn import Flatten
+    from .. import nn
 
     rows, x = [("input", np.asarray(image)[None])], np.asarray(image)[None]
     for layer in net:
-        if isinstance(layer, Flatten):
+        if isinstance(layer, nn.Flatten):
             break
         x = layer.forward(x)
         rows.append((repr(layer).split(",")[0].split("(")[0] + f" {x.shape[1]}×{x.shape[2]}×{x.shape[3]}", x))
