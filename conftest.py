@@ -18,7 +18,8 @@ def pytest_configure(config):
 
     # One folder per user and checkout, kept between runs (an IPython in the test process may write its
     # history there at exit, after the session ends); its startup folder always points here.
-    ipython_dir = Path(tempfile.gettempdir()) / f"figure-rules-ipython-{os.getuid()}-{zlib.crc32(str(STARTUP).encode()):08x}"
+    checkout = zlib.crc32(str(STARTUP).encode())
+    ipython_dir = Path(tempfile.gettempdir()) / f"figure-rules-ipython-{os.getuid()}-{checkout:08x}"
     startup = ipython_dir / "profile_default" / "startup"
     startup.parent.mkdir(parents=True, exist_ok=True)
     if not startup.is_symlink() or startup.resolve() != STARTUP:

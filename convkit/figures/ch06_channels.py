@@ -165,7 +165,7 @@ def stride_shift_figure(x, w):
     grid(ax, y1[None], y_x0, y_top, fill=[[ORANGE if i % 2 == 0 else SKY for i in range(m)]])
     for i in range(m):
         outline(ax, y_x0 + i, y_top, 1, 1, lw=2.5 if i % 2 == 0 else 2.0,
-                 linestyle="-" if i % 2 == 0 else "--", color="black")
+                linestyle="-" if i % 2 == 0 else "--", color="black")
     # The stride-2 outputs sit under the stride-1 cells they copy.
     for t, v in enumerate(even):
         grid(ax, [[v]], e_x0 + 2 * t, e_top, fill=[[ORANGE]])

@@ -17,8 +17,8 @@ import numpy as np
 
 from .. import conv2d_backward, corr2d
 from ..geometry import conv_geometry
-from .kit import (BLUE, CELL_IN, GREEN, GREY, MIN_FONT_PT, ORANGE, ROOM_IN, SKY, VERMILION, blank_grid, caption,
-                  caption_height, grid, line, outline, ringed, sheet, wrap)
+from .kit import (BLUE, CELL_IN, GREEN, GREY, MIN_FONT_PT, ORANGE, ROOM_IN, SKY, VERMILION, caption, caption_height,
+                  grid, line, outline, ringed, sheet, wrap)
 
 __all__ = ["fan_out_figure", "full_correlation_figure", "weight_gradient_figure", "spread_by_stride"]
 
@@ -72,7 +72,7 @@ def fan_out_figure(x_shape=(5, 5), kernel=(3, 3), stride=2, padding=1, pixel=(1,
     width = max(wp, g.wo)
     cell = min(CELL_IN, ROOM_IN / width)
     lines = wrap(f"x[{pixel[0]},\u00a0{pixel[1]}] feeds {len(feeds)} output{'s' if len(feeds) != 1 else ''}: "
-                  f"dx[{pixel[0]},\u00a0{pixel[1]}] has a term for each", width * cell)
+                 f"dx[{pixel[0]},\u00a0{pixel[1]}] has a term for each", width * cell)
     low = wrap("the outputs, each with the weight on its path", width * cell)
     top = caption_height(lines, cell) + line(cell)
     below = top + hp + 0.3 + caption_height(low, cell)
@@ -83,19 +83,20 @@ def fan_out_figure(x_shape=(5, 5), kernel=(3, 3), stride=2, padding=1, pixel=(1,
     labels = [[("x" if (a, b) == (r, q) else "") for b in range(wp)] for a in range(hp)]
     fill = [[ORANGE if (a, b) == (r, q) else None for b in range(wp)] for a in range(hp)]
     grid(ax, np.zeros((hp, wp)), x0, top, title=f"input{', padded' if g.ph or g.pw else ''} "
-                                                  f"({hp}×{wp})", pad=(g.ph, g.pw), labels=labels, fill=fill)
+                                                 f"({hp}×{wp})", pad=(g.ph, g.pw), labels=labels, fill=fill)
     outline(ax, x0 + q, top + r, 1, 1)
     for n, (i, j, _, _) in enumerate(feeds):
         style, colour = _STYLES[n % len(_STYLES)]
         inset = 0.07 * (n % len(_STYLES))  # windows that share an edge stay apart
         outline(ax, x0 + j * g.sw + inset, top + i * g.sh + inset, g.fw - 2 * inset, g.fh - 2 * inset, lw=2.5,
-                 linestyle=style, color=colour)
+                linestyle=style, color=colour)
     taps = {(i, j): (u, v) for i, j, u, v in feeds}
     out_labels = [[(f"w{taps[a, b][0]}{taps[a, b][1]}" if (a, b) in taps else "") for b in range(g.wo)]
                   for a in range(g.ho)]
     y0 = (width - g.wo) / 2
-    grid(ax, np.zeros((g.ho, g.wo)), y0, below, labels=out_labels, fill=[[ORANGE if (a, b) in taps else None for b in range(g.wo)] for a in range(g.ho)],
-          fontsize=MIN_FONT_PT)
+    grid(ax, np.zeros((g.ho, g.wo)), y0, below, labels=out_labels,
+         fill=[[ORANGE if (a, b) in taps else None for b in range(g.wo)] for a in range(g.ho)],
+         fontsize=MIN_FONT_PT)
     for n, (i, j, _, _) in enumerate(feeds):
         style, colour = _STYLES[n % len(_STYLES)]
         outline(ax, y0 + j, below + i, 1, 1, lw=2.5, linestyle=style, color=colour)
@@ -250,7 +251,7 @@ def weight_gradient_figure(x, dy, stride=2, padding=1, offset=(1, 1)):
     caption(ax, lines, width / 2, 0, cell)
     x0 = (width - wp) / 2
     grid(ax, xp, x0, top, title=f"input, padded ({hp}×{wp})" if padding else f"input ({hp}×{wp})",
-          pad=(padding, padding), fill=[[ORANGE if (a, b) in read else None for b in range(wp)] for a in range(hp)])
+         pad=(padding, padding), fill=[[ORANGE if (a, b) in read else None for b in range(wp)] for a in range(hp)])
     for a, b in read:
         outline(ax, x0 + b, top + a, 1, 1)
     outline(ax, x0 + v, top + u, wd, hd, lw=2.0, linestyle="--", color=VERMILION)
@@ -258,7 +259,7 @@ def weight_gradient_figure(x, dy, stride=2, padding=1, offset=(1, 1)):
     ins = ~spread_by_stride(np.ones(dy.shape, dtype=bool), stride)
     left = (width - (wd + 1 + fw)) / 2
     grid(ax, spread, left, below, title=f"dy, dilated by {stride}" if stride > 1 else "dy",
-          fill=[[_INSERTED if ins[a, b] else SKY for b in range(wd)] for a in range(hd)])
+         fill=[[_INSERTED if ins[a, b] else SKY for b in range(wd)] for a in range(hd)])
     ringed(ax, ins, left, below)
     grid(ax, dw, left + wd + 1, below, title="dw", fill=[[ORANGE if (a, b) == (u, v) else None for b in range(fw)]
                                                          for a in range(fh)])

@@ -17,6 +17,7 @@ from .kit import (BLUE, CELL_IN, GREEN, GREY, MIN_FONT_PT, NUMBER_PT, ORANGE, RO
 __all__ = ["dilated_window_figure", "receptive_field_figure", "stamps_figure", "transpose_matrix_figure",
            "checkerboard_figure"]
 
+
 def dilated_window_figure(x, w, i, j, stride=1, padding=0, dilation=2):
     """The taps of a dilated kernel on the input, the kernel, and the output they make.
 
@@ -51,7 +52,7 @@ def dilated_window_figure(x, w, i, j, stride=1, padding=0, dilation=2):
     xin = (width - wp) / 2
     fill = [[ORANGE if (r, c) in taps else None for c in range(wp)] for r in range(hp)]
     grid(ax, xp, xin, top, title=f"input{' (padded)' if g.ph or g.pw else ''}, dilation {dilation}",
-          pad=(g.ph, g.pw), fill=fill)
+         pad=(g.ph, g.pw), fill=fill)
     outline(ax, xin + c0, top + r0, g.span_w, g.span_h, lw=2.0, linestyle="--", color=VERMILION)
     for r, c in taps:
         outline(ax, xin + c, top + r, 1, 1)
@@ -121,7 +122,7 @@ def stamps_figure(y, w, stride=2):
     width = max(wo, wy + 1 + fw)
     cell = min(CELL_IN, ROOM_IN / width)
     lines = wrap(f"each y[i,\u00a0j] stamps y[i,\u00a0j]·w at ({stride}i,\u00a0{stride}j); where stamps overlap "
-                  f"(darker) they add up", width * cell)
+                 f"(darker) they add up", width * cell)
     top = caption_height(lines, cell) + line(cell)
     below = top + max(hy, fh) + 0.5 + line(cell)
     fig, ax = sheet(width, below + ho, cell)
@@ -142,7 +143,7 @@ def stamps_figure(y, w, stride=2):
     for t, (i, j) in enumerate(np.ndindex(hy, wy)):
         inset = 0.06 * (t % 4)  # stamps that share an edge stay apart
         outline(ax, x0 + j * stride + inset, below + i * stride + inset, fw - 2 * inset, fh - 2 * inset, lw=2.5,
-                 linestyle=styles[t % 4], color=colours[t % 4])
+                linestyle=styles[t % 4], color=colours[t % 4])
     return fig
 
 
@@ -196,6 +197,6 @@ def checkerboard_figure(n=3, kernels=(3, 4), stride=2):
         y = caption(ax, lines, width / 2, y, cell) + 0.3
         fill = [[plt.cm.Oranges(0.15 + 0.6 * v / top_count) for v in row] for row in c]
         grid(ax, c, (width - c.shape[1]) / 2, y, fill=fill, labels=[[f"{int(v)}" for v in row] for row in c],
-              fontsize=MIN_FONT_PT)
+             fontsize=MIN_FONT_PT)
         y += c.shape[0] + 0.6
     return fig

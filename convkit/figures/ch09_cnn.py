@@ -17,7 +17,8 @@ from .kit import (BLUE, CELL_IN, DPI, MIN_FONT_PT, ORANGE, ROOM_IN, SKY, VERMILI
                   grid, legible, line, outline, plot_figure, sheet, wrap)
 
 __all__ = ["PHOTO_FILTERS", "maxpool_figure", "relu_figure", "training_figure", "filters_figure",
-           "feature_maps_figure", "digits_figure", "confusion_matrix", "confusion_figure", "mistakes_figure", "kernel_figure",
+           "feature_maps_figure", "digits_figure", "confusion_matrix", "confusion_figure", "mistakes_figure",
+           "kernel_figure",
            "sample_photo", "load_photo", "filter_photo", "photo_figure", "upload_control"]
 
 #: Hand-made 3x3 filters for photographs: name -> w (FH, FW). The edge filters sum to 0 (flat regions

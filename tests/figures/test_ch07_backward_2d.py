@@ -59,7 +59,8 @@ def test_the_numbers_drawn_are_convkits():
 
 
 def test_spread_by_stride():
-    np.testing.assert_array_equal(bfig.spread_by_stride([[1, 2], [3, 4]], 3), [[1, 0, 0, 2], [0] * 4, [0] * 4, [3, 0, 0, 4]])
+    np.testing.assert_array_equal(bfig.spread_by_stride([[1, 2], [3, 4]], 3),
+                                  [[1, 0, 0, 2], [0] * 4, [0] * 4, [3, 0, 0, 4]])
     np.testing.assert_array_equal(bfig.spread_by_stride([[1, 2]], 1), [[1, 2]])
 
 

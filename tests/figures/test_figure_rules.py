@@ -52,13 +52,12 @@ def test_the_rules_name_what_is_broken():
     assert any(p.startswith("cut off at an edge") and "'off the edge'" in p for p in found)
 
 
-BROKEN = [
+PLOT = "fig, ax = plt.subplots(figsize=({}), layout='constrained')\nax.tick_params(labelsize=12)\n{}\nplt.show()"
+BROKEN = [  # cell 1 is too wide, cell 2 has small print, cell 3 keeps every rule
     "import matplotlib.pyplot as plt",
-    "fig, ax = plt.subplots(figsize=(8, 2), layout='constrained')\nax.plot([0, 1], [0, 1])\nax.tick_params(labelsize=12)\nplt.show()",
-    "fig, ax = plt.subplots(figsize=(3, 2), layout='constrained')\nax.set_title('small print', fontsize=8)\nax.tick_params(labelsize=12)\n"
-    "plt.show()",
-    "fig, ax = plt.subplots(figsize=(3, 2), layout='constrained')\nax.set_title('fine', fontsize=12)\nax.tick_params(labelsize=12)\n"
-    "plt.show()",
+    PLOT.format("8, 2", "ax.plot([0, 1], [0, 1])"),
+    PLOT.format("3, 2", "ax.set_title('small print', fontsize=8)"),
+    PLOT.format("3, 2", "ax.set_title('fine', fontsize=12)"),
 ]
 
 

@@ -100,13 +100,11 @@ def problems(fig, width_px):
     found = []
     if width_px > MAX_WIDTH_PX:
         found.append(f"too wide: the PNG is {width_px} px wide, a phone's column {MAX_WIDTH_PX} px")
-    small = small_text(fig)
-    if small:
-        found.append(f"text too small (below {MIN_FONT_PT:g} pt at {DPI:g} dpi): " + "; ".join(small[:5])
-                     + (f"; and {len(small) - 5} more" if len(small) > 5 else ""))
-    cut = cut_off(fig)
-    if cut:
-        found.append("cut off at an edge: " + "; ".join(cut[:5]) + (f"; and {len(cut) - 5} more" if len(cut) > 5 else ""))
+    for rule, items in ((f"text too small (below {MIN_FONT_PT:g} pt at {DPI:g} dpi)", small_text(fig)),
+                        ("cut off at an edge", cut_off(fig))):
+        if items:
+            more = f"; and {len(items) - 5} more" if len(items) > 5 else ""
+            found.append(f"{rule}: " + "; ".join(items[:5]) + more)
     return found
 
 
