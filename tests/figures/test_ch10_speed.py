@@ -4,8 +4,9 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+from figure_rules import rules_test  # noqa: E402
 
-from convkit import speed_figures as sf  # noqa: E402
+from convkit.figures import ch10_speed as sf  # noqa: E402
 
 SIZES = [4, 8, 16, 32]
 TIMES = {"loops": [0.8, 2.7, 10.5, 42.6], "matrix": [0.11, 0.24, 4.2, None], "im2col": [0.16, 0.17, 0.21, 0.3],
@@ -22,6 +23,7 @@ FIGURES = {
                                                      for m in ("loops", "matrix", "im2col", "fast", "winograd")},
                                                     "peak memory, forward + backward"),
 }
+test_the_figure_rules = rules_test(FIGURES)
 
 
 def test_every_method_has_its_own_style_and_a_legend_entry():

@@ -1,7 +1,8 @@
 """Figures, photo helpers and the upload control of Chapter 9 (a small CNN that learns).
 
-Needs matplotlib (imported here only). Colours come from the Okabe-Ito palette
-of :mod:`convkit.figures`; no figure tells things apart by colour alone.
+Drawn with the book's one kit (:mod:`convkit.figures.kit`): each figure fits a
+phone's text column, stacking what the page's width cannot hold side by side; no
+figure tells things apart by colour alone.
 """
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ import io
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .conv2d import conv2d
-from .errors import ConvArgumentError
-from .figures import BLUE, ORANGE, SKY, VERMILION, draw_grid
+from .. import conv2d
+from ..errors import ConvArgumentError
+from .kit import (BLUE, CELL_IN, DPI, MIN_FONT_PT, ORANGE, ROOM_IN, SKY, VERMILION, caption, caption_height, draw_grid,
+                  grid, legible, line, outline, plot_figure, sheet, wrap)
 
 __all__ = ["PHOTO_FILTERS", "maxpool_figure", "relu_figure", "training_figure", "filters_figure",
-           "feature_maps_figure", "confusion_matrix", "confusion_figure", "mistakes_figure", "kernel_figure",
+           "feature_maps_figure", "digits_figure", "confusion_matrix", "confusion_figure", "mistakes_figure",
+           "kernel_figure",
            "sample_photo", "load_photo", "filter_photo", "photo_figure", "upload_control"]
 
 #: Hand-made 3x3 filters for photographs: name -> w (FH, FW). The edge filters sum to 0 (flat regions
@@ -29,27 +32,27 @@ PHOTO_FILTERS = {
 
 
 def relu_figure():
-    """ReLU and its derivative, side by side (the derivative taken as 0 at 0)."""
+    """ReLU above its derivative (the derivative taken as 0 at 0)."""
     t = np.linspace(-2, 2, 401)
-    fig, axes = plt.subplots(1, 2, figsize=(7.5, 2.6), sharex=True)
+    fig = plot_figure(4.4)
+    axes = fig.subplots(2, 1, sharex=True)
     axes[0].plot(t, np.maximum(t, 0), color=BLUE, lw=2.5)
     axes[0].set_title("ReLU: out = max(x, 0)")
     axes[1].plot(t[t <= 0], 0 * t[t <= 0], color=VERMILION, lw=2.5)
     axes[1].plot(t[t > 0], 1 + 0 * t[t > 0], color=VERMILION, lw=2.5, linestyle="--")
     axes[1].plot([0], [0], "o", color=VERMILION, ms=7)
     axes[1].plot([0], [1], "o", mfc="white", mec=VERMILION, ms=7)
-    axes[1].set_title("d out / d x: 0 for x ≤ 0, 1 for x > 0")
+    axes[1].set_title("d out / d x: 0 for x ≤ 0,\n1 for x > 0")
     for ax in axes:
         ax.axhline(0, color="#888888", lw=0.8)
         ax.axvline(0, color="#888888", lw=0.8)
-        ax.set_xlabel("x")
-    fig.tight_layout()
-    return fig
+    axes[1].set_xlabel("x")
+    return legible(fig)
 
 
 def maxpool_figure(x, dout, size=2):
     """A 2-D max pool forward and backward on one channel: the input with each window's arg-max
-    outlined, the output, dout, and dx (dout on the arg-maxes, 0 elsewhere).
+    outlined, the output; below, dx (dout on the arg-maxes, 0 elsewhere) and dout.
 
     Parameters
     ----------
@@ -58,51 +61,73 @@ def maxpool_figure(x, dout, size=2):
     size : int
         Window and stride.
     """
-    from .nn import MaxPool2D
+    from .. import nn
 
     x, dout = np.asarray(x, float), np.asarray(dout, float)
-    pool = MaxPool2D(size)
+    pool = nn.MaxPool2D(size)
     out = pool.forward(x[None, None])[0, 0]
     dx = pool.backward(dout[None, None])[0, 0]
     winners = [(int(r), int(c), 1, 1) for r, c in zip(*np.nonzero(dx))] or None
-    fig, axes = plt.subplots(1, 4, figsize=(11, 3.2), gridspec_kw={"width_ratios": [x.shape[1], out.shape[1] + 1,
-                                                                                   out.shape[1] + 1, x.shape[1]]})
-    draw_grid(axes[0], x, title="x (arg-max outlined)", highlight=winners)
-    for r in range(0, x.shape[0], size):  # the windows' borders
-        for c in range(0, x.shape[1], size):
-            axes[0].add_patch(plt.Rectangle((c, r), size, size, fill=False, edgecolor=BLUE, lw=2, linestyle="--"))
-    draw_grid(axes[1], out, title="out: each window's max")
-    draw_grid(axes[2], dout, title="dout", colour=SKY, highlight=(0, 0, *dout.shape))
-    draw_grid(axes[3], dx, title="dx: dout on the arg-max", highlight=winners)
-    fig.tight_layout()
+    (h, w), (ho, wo) = x.shape, out.shape
+    gap = 1.0
+    width = w + gap + max(wo, 3)
+    cell = min(CELL_IN, ROOM_IN / width)
+    right = w + gap
+    rows = [((x, "x, arg-max outlined", dict(highlight=winners)), (out, "out: each window's max", {})),
+            ((dx, "dx: dout on the arg-max", dict(highlight=winners)),
+             (dout, "dout", dict(colour=SKY, highlight=(0, 0, *dout.shape))))]
+    titles = [[wrap(t, (w if k == 0 else width - right) * cell) for k, (_, t, _) in enumerate(row)] for row in rows]
+    heads = [max(len(a), len(b)) * line(cell) + 0.2 for a, b in titles]
+    tops = [heads[0], heads[0] + h + 0.6 + heads[1]]
+    fig, ax = sheet(width, tops[1] + h, cell)
+    for row, lines, top in zip(rows, titles, tops):
+        for (values, _, kw), title, x0 in zip(row, lines, (0, right)):
+            caption(ax, title, x0 + values.shape[1] / 2, top - 0.15 - len(title) * line(cell), cell)
+            grid(ax, values, x0, top, **kw)
+    for r, c in np.ndindex(h // size, w // size):  # the windows' borders
+        outline(ax, c * size, tops[0] + r * size, size, size, lw=2, linestyle="--", color=BLUE)
     return fig
 
 
+def digits_figure(images, labels):
+    """The first image of each digit 0 to 9, titled with its label, in two rows of five.
+
+    images : (N, 1, H, W); labels : (N,)
+    """
+    labels = np.asarray(labels)
+    fig = plot_figure(2.0)
+    for digit, ax in enumerate(fig.subplots(2, 5).ravel()):
+        ax.imshow(images[np.flatnonzero(labels == digit)[0], 0], cmap="gray_r")
+        ax.set_title(str(digit))
+        ax.axis("off")
+    return legible(fig)
+
+
 def training_figure(history):
-    """Loss of every mini-batch (and its mean per epoch), and the accuracies after each epoch."""
+    """Loss of every mini-batch (and its mean per epoch) above the accuracies after each epoch."""
     loss = np.asarray(history.loss)
     epochs = len(history.test_acc)
     steps = len(loss) // epochs
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
+    fig = plot_figure(6.0)
+    axes = fig.subplots(2, 1)
     axes[0].plot(np.arange(1, len(loss) + 1) / steps, loss, color=SKY, lw=1, label="each mini-batch")
     axes[0].plot(np.arange(1, epochs + 1), loss.reshape(epochs, steps).mean(axis=1), "o-", color=BLUE, lw=2,
                  label="mean over the epoch")
     axes[0].set_yscale("log")
-    axes[0].set_xlabel("epoch")
     axes[0].set_ylabel("cross-entropy loss")
-    axes[0].legend()
+    # Each legend above its plot, where no data can hide under it.
+    axes[0].legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), fontsize=MIN_FONT_PT, frameon=False)
     e = np.arange(1, epochs + 1)
     axes[1].plot(e, history.train_acc, "s--", color=ORANGE, lw=2, label="train (during the epoch)")
     axes[1].plot(e, history.test_acc, "o-", color=BLUE, lw=2, label="test (end of the epoch)")
-    axes[1].set_xlabel("epoch")
     axes[1].set_ylabel("accuracy")
     axes[1].set_ylim(min(0.5, float(np.min(history.train_acc))), 1.0)
-    axes[1].legend(loc="lower right")
+    axes[1].legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), fontsize=MIN_FONT_PT, frameon=False)
     for ax in axes:
+        ax.set_xlabel("epoch")
         ax.set_xticks(e)
         ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return fig
+    return legible(fig)
 
 
 def filters_figure(w, title="the filters of the first layer"):
@@ -112,52 +137,53 @@ def filters_figure(w, title="the filters of the first layer"):
     """
     w = np.asarray(w)
     k = w.shape[0]
-    cols = min(k, 8)
+    cols = min(k, 4)
     rows = -(-k // cols)
     lim = np.abs(w).max()
-    fig, axes = plt.subplots(rows, cols, figsize=(1.25 * cols, 1.35 * rows + 0.6))
-    for i, ax in enumerate(np.ravel(axes)):
+    fig = plot_figure(0.85 * rows + 1.3)
+    axes = np.atleast_1d(fig.subplots(rows, cols))
+    for i, ax in enumerate(axes.ravel()):
         ax.axis("off")
         if i < k:
             im = ax.imshow(w[i, 0], cmap="RdBu_r", vmin=-lim, vmax=lim)
-            ax.set_title(f"k = {i}", fontsize=9)
-    fig.colorbar(im, ax=list(np.ravel(axes)), shrink=0.8, label="weight (red +, blue −)")
+            ax.set_title(f"k = {i}")
+    fig.colorbar(im, ax=list(axes.ravel()), shrink=0.8, location="bottom", label="weight (red +, blue −)")
     fig.suptitle(title)
-    return fig
+    return legible(fig)
 
 
 def feature_maps_figure(net, image, channels=8):
-    """One image and what each layer of ``net`` makes of it: the first ``channels`` maps per layer,
-    each row on one colour scale (magma: brighter is larger).
+    """One image and what each layer of ``net`` makes of it: the first ``channels`` maps per layer, each row
+    under its layer's name and on one colour scale (magma: brighter is larger).
 
     image : (1, H, W); net : a Sequential whose layers before Flatten give (1, K, H', W').
     """
-    from .nn import Flatten
+    from .. import nn
 
     rows, x = [("input", np.asarray(image)[None])], np.asarray(image)[None]
     for layer in net:
-        if isinstance(layer, Flatten):
+        if isinstance(layer, nn.Flatten):
             break
         x = layer.forward(x)
         rows.append((repr(layer).split(",")[0].split("(")[0] + f" {x.shape[1]}×{x.shape[2]}×{x.shape[3]}", x))
-    fig, axes = plt.subplots(len(rows), channels, figsize=(1.2 * channels + 1.6, 1.25 * len(rows)))
+    gap = 0.15
+    width = channels + (channels - 1) * gap
+    cell = ROOM_IN / width
+    head = wrap(f"the first {channels} maps of each layer, one colour scale a row (brighter: larger)",
+                width * cell)
+    row_h = line(cell) + 0.1 + 1 + 0.3
+    top = caption_height(head, cell)
+    fig, ax = sheet(width, top + len(rows) * row_h - 0.3, cell)
+    caption(ax, head, width / 2, 0, cell)
     for r, (name, maps) in enumerate(rows):
+        y = top + r * row_h
+        ax.text(0, y, name, ha="left", va="top", fontsize=MIN_FONT_PT)
         shown = maps[0, :channels]
         lo, hi = float(shown.min()), float(shown.max())  # one colour scale per row: dead maps stay black
-        for c in range(channels):
-            ax = axes[r, c]
-            ax.set_xticks([])
-            ax.set_yticks([])
-            for s in ax.spines.values():
-                s.set_visible(False)
-            if c < maps.shape[1]:
-                ax.imshow(maps[0, c], cmap="gray_r" if r == 0 else "magma", vmin=lo, vmax=hi if hi > lo else lo + 1)
-            if r == 0 and c == 0:
-                ax.set_title("image", fontsize=8)
-            elif r > 0:
-                ax.set_title(f"k = {c}", fontsize=8)
-        axes[r, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=9)
-    fig.tight_layout()
+        for c in range(min(channels, maps.shape[1])):
+            x0, y0 = c * (1 + gap), y + line(cell) + 0.1
+            ax.imshow(maps[0, c], cmap="gray_r" if r == 0 else "magma", vmin=lo, vmax=hi if hi > lo else lo + 1,
+                      extent=(x0, x0 + 1, y0 + 1, y0), interpolation="nearest")
     return fig
 
 
@@ -171,66 +197,67 @@ def confusion_matrix(labels, predicted, classes=10):
 def confusion_figure(counts):
     """The confusion matrix with every count written in its cell; the diagonal is right."""
     counts = np.asarray(counts)
-    fig, ax = plt.subplots(figsize=(5.2, 4.6))
+    fig = plot_figure(3.6)
+    ax = fig.subplots()
     ax.imshow(counts, cmap="Blues")
-    for i in range(counts.shape[0]):
-        for j in range(counts.shape[1]):
-            if counts[i, j]:
-                dark = counts[i, j] > counts.max() / 2
-                ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=9,
-                        color="white" if dark else "black", fontweight="normal" if i == j else "bold")
+    for i, j in zip(*np.nonzero(counts)):
+        dark = counts[i, j] > counts.max() / 2
+        ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=MIN_FONT_PT,
+                color="white" if dark else "black", fontweight="normal" if i == j else "bold")
     ax.set_xticks(range(counts.shape[1]))
     ax.set_yticks(range(counts.shape[0]))
     ax.set_xlabel("predicted digit")
     ax.set_ylabel("true digit")
-    ax.set_title("test digits: right on the diagonal, mistakes off it (bold)")
-    fig.tight_layout()
-    return fig
+    fig.suptitle("test digits: right on the diagonal,\nmistakes off it (bold)", fontsize=MIN_FONT_PT)
+    return legible(fig)
 
 
-def mistakes_figure(images, labels, predicted, cols=8):
+def mistakes_figure(images, labels, predicted, cols=4):
     """Every misclassified image with its true label and the network's answer.
 
     images : (N, 1, H, W); labels, predicted : (N,)
     """
     wrong = np.flatnonzero(np.asarray(labels) != np.asarray(predicted))
     if wrong.size == 0:
-        fig, ax = plt.subplots(figsize=(4, 1))
+        fig = plot_figure(0.6)
+        ax = fig.subplots()
         ax.axis("off")
         ax.text(0.5, 0.5, "no mistakes on these images", ha="center", va="center")
-        return fig
+        return legible(fig)
     cols = min(cols, wrong.size)
     rows = -(-wrong.size // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(1.35 * cols, 1.6 * rows), squeeze=False)
+    fig = plot_figure(1.25 * rows)
+    axes = np.atleast_2d(fig.subplots(rows, cols, squeeze=False))
     for ax in axes.ravel():
         ax.axis("off")
     for ax, i in zip(axes.ravel(), wrong):
         ax.imshow(images[i, 0], cmap="gray_r")
-        ax.set_title(f"is {labels[i]}, said {predicted[i]}", fontsize=9)
-    fig.tight_layout()
-    return fig
+        ax.set_title(f"is {labels[i]},\nsaid {predicted[i]}")
+    return legible(fig)
 
 
 def kernel_figure(snapshots, steps, errors, true_w):
-    """Learning a kernel: the largest entry error per step (log scale), and the kernel at a few steps.
+    """Learning a kernel: the largest entry error per step (log scale), and below it the kernel at a few
+    steps, then the true kernel.
 
     snapshots : list of (FH, FW) kernels at ``steps``; errors : (steps,) max |w - true_w| per step
     """
-    fig = plt.figure(figsize=(11, 3.6))
-    grid = fig.add_gridspec(2, len(snapshots) + 1, height_ratios=[1, 1], width_ratios=[2.2] + [1] * len(snapshots))
-    ax = fig.add_subplot(grid[:, 0])
+    per_row = 2  # three numbers with a sign and a decimal each need half the phone's width
+    panels = [(np.round(w, 1) + 0.0, f"step {s}", dict(fmt="{:.1f}")) for w, s in zip(snapshots, steps)]
+    panels.append((np.asarray(true_w), "w_true", dict(colour=SKY, highlight=(0, 0, *np.shape(true_w)))))
+    rows = -(-len(panels) // per_row)
+    fig = plot_figure(2.2 + 1.7 * rows)
+    spec = fig.add_gridspec(1 + rows, per_row, height_ratios=[2.2] + [1.7] * rows)
+    ax = fig.add_subplot(spec[0, :])
     ax.semilogy(np.arange(len(errors)), errors, color=BLUE, lw=2)
     ax.set_xlabel("gradient-descent step")
     ax.set_ylabel("max |w − w_true|")
     ax.grid(alpha=0.3)
     ax.set_title("error of the learned kernel")
-    for i, (w, s) in enumerate(zip(snapshots, steps)):
-        a = fig.add_subplot(grid[0, i + 1])
-        draw_grid(a, np.round(w, 2) + 0.0, fmt="{:.2f}", fontsize=8, title=f"step {s}")
-    a = fig.add_subplot(grid[1, len(snapshots)])
-    draw_grid(a, true_w, fmt="{:g}", fontsize=8, title="w_true", colour=SKY, highlight=(0, 0, *true_w.shape))
-    fig.tight_layout()
-    return fig
+    for n, (values, title, kw) in enumerate(panels):
+        draw_grid(fig.add_subplot(spec[1 + n // per_row, n % per_row]), values, title=title, fontsize=MIN_FONT_PT,
+                  **kw)
+    return legible(fig)
 
 
 def sample_photo(step=2):
@@ -295,16 +322,25 @@ def _shown(name, img):
     return np.clip(img, 0, 1)
 
 
-def photo_figure(photo, results):
-    """The photo and each filtered version, side by side."""
+def photo_figure(photo, results, crop=(160, 140)):
+    """The photo and each filtered version, two to a row in reading order.
+
+    Each panel shows the middle ``crop`` (rows, columns) of the picture at one pixel per pixel of the
+    PNG, so that what a 3x3 filter does is not lost to shrinking the picture to a phone's width.
+    """
     panels = [("original", photo)] + [(name, _shown(name, img)) for name, img in results.items()]
-    fig, axes = plt.subplots(1, len(panels), figsize=(2.6 * len(panels), 3.4))
-    for ax, (name, img) in zip(np.ravel(axes), panels):
-        ax.imshow(img)
-        ax.set_title(name, fontsize=10)
+    h, w = np.shape(photo)[:2]
+    ch, cw = min(crop[0], h), min(crop[1], w)
+    r0, c0 = (h - ch) // 2, (w - cw) // 2
+    rows = -(-len(panels) // 2)
+    fig = plot_figure(rows * (ch / DPI + 0.3))
+    axes = fig.subplots(rows, 2, squeeze=False).ravel()
+    for ax in axes:
         ax.axis("off")
-    fig.tight_layout()
-    return fig
+    for ax, (name, img) in zip(axes, panels):
+        ax.imshow(img[r0:r0 + ch, c0:c0 + cw], interpolation="nearest")
+        ax.set_title(name)
+    return legible(fig)
 
 
 def upload_control(filters=None):

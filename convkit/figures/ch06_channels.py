@@ -1,29 +1,20 @@
 """Figures for Chapter 6: why convolution (connections, shifts, stride) and how channels and filters combine.
 
-Needs matplotlib (imported here only). Drawn for a phone first, with the same
-page-sized cells, fonts and palette as Chapter 8's figures
-(:mod:`convkit.dilation_figures`, whose drawing helpers it shares): each figure
-is one Axes whose unit is one grid cell, at most ``PHONE_WIDTH_IN`` wide at
-``DPI`` dots per inch, with no text smaller than ``MIN_FONT_PT``. Every
-highlight is also an outline or a line style, so nothing relies on telling
-colours apart.
+Drawn with the book's one kit (:mod:`convkit.figures.kit`): phone first, one
+Axes a figure whose unit is one grid cell.
 """
 from __future__ import annotations
 
 import numpy as np
 from matplotlib.patches import Circle, Rectangle
 
-from .conv2d import conv2d
-from .dilation_figures import (BLUE, DPI, GREY, MIN_FONT_PT, NUMBER_PT, ORANGE, PHONE_WIDTH_IN, SKY, VERMILION,
-                               _caption, _grid, _line, _outline, _sheet, _wrap)
-from .dilation_figures import _CELL_IN, _ROOM_IN
-from .errors import ConvArgumentError
-from .geometry import conv_geometry
+from .. import conv2d
+from ..errors import ConvArgumentError
+from ..geometry import conv_geometry
+from .kit import (BLUE, CELL_IN, GREEN, GREY, MIN_FONT_PT, ORANGE, ROOM_IN, SKY, VERMILION, blank_grid, caption,
+                  grid, line, outline, sheet, wrap)
 
-__all__ = ["connections_figure", "shift_figure", "stride_shift_figure", "channels_figure", "DPI", "MIN_FONT_PT",
-           "PHONE_WIDTH_IN"]
-
-GREEN = "#009E73"
+__all__ = ["connections_figure", "connection_counts", "shift_figure", "stride_shift_figure", "channels_figure"]
 
 
 def _conv1(x, w, stride=1, padding=0):
@@ -55,19 +46,19 @@ def connections_figure(n=6, f=3):
     dense, local, shared = connection_counts(n, f)
     p = f // 2
     width = n + 0.6
-    cell = min(0.5, _ROOM_IN / width)
+    cell = min(0.5, ROOM_IN / width)
     styles = [("-", VERMILION), ("--", BLUE), (":", "black"), ("-.", GREEN)]
     titles = [f"dense: every output reads all {n} inputs, {dense} weights",
               f"local: each output reads up to {f} neighbours ({f - p} at the ends), {local} weights of its own",
               f"local and shared (a convolution): {f} weights, one line style each, used by every output"]
-    blocks = [_wrap(t, width * cell) for t in titles]
+    blocks = [wrap(t, width * cell) for t in titles]
     row, radius, gap = 1.6, 0.2, 0.45
-    heights = [len(b) * _line(cell) + 0.45 + row + radius for b in blocks]
-    fig, ax = _sheet(width, sum(heights) + gap * (len(blocks) - 1), cell)
+    heights = [len(b) * line(cell) + 0.45 + row + radius for b in blocks]
+    fig, ax = sheet(width, sum(heights) + gap * (len(blocks) - 1), cell)
     y = 0.0
     for panel, (lines, h) in enumerate(zip(blocks, heights)):
         top = y
-        y = _caption(ax, lines, width / 2, y, cell) + 0.45
+        y = caption(ax, lines, width / 2, y, cell) + 0.45
         out_y, in_y = y, y + row
         for i in range(n):
             reads = range(n) if panel == 0 else [t for t in range(i - p, i - p + f) if 0 <= t < n]
@@ -113,16 +104,16 @@ def shift_figure(x, w, shift=(2, 3), padding=1):
     h, wd = x.shape
     gap = 1.5
     width = 2 * wd + gap
-    cell = _ROOM_IN / width
+    cell = ROOM_IN / width
     limit = max(np.abs(y).max(), 1e-9)
-    lines = [_wrap(t, width * cell) for t in ("input x and its output", f"x shifted by {shift}: the output moves "
+    lines = [wrap(t, width * cell) for t in ("input x and its output", f"x shifted by {shift}: the output moves "
                                               f"by {shift} too")]
-    label = _line(cell) + 0.2
-    top1 = len(lines[0]) * _line(cell) + 0.3 + label
-    top2 = top1 + h + 0.6 + len(lines[1]) * _line(cell) + 0.3 + label
-    fig, ax = _sheet(width, top2 + h, cell)
-    _caption(ax, lines[0], width / 2, 0, cell)
-    _caption(ax, lines[1], width / 2, top1 + h + 0.6, cell)
+    label = line(cell) + 0.2
+    top1 = len(lines[0]) * line(cell) + 0.3 + label
+    top2 = top1 + h + 0.6 + len(lines[1]) * line(cell) + 0.3 + label
+    fig, ax = sheet(width, top2 + h, cell)
+    caption(ax, lines[0], width / 2, 0, cell)
+    caption(ax, lines[1], width / 2, top1 + h + 0.6, cell)
     for top, a, b, name in ((top1, x, y, ""), (top2, xs, ys, " (shifted)")):
         _image(ax, a, 0, top, "Greys", max(np.abs(x).max(), 1e-9))
         _image(ax, b, wd + gap, top, "PuOr", limit)
@@ -130,9 +121,9 @@ def shift_figure(x, w, shift=(2, 3), padding=1):
         ax.text(wd + gap + wd / 2, top - 0.2, f"output{name}", ha="center", va="bottom", fontsize=MIN_FONT_PT)
     for a0, x0 in ((x, 0), (y, wd + gap)):
         r, c, bh, bw = _bbox(a0)
-        _outline(ax, x0 + c, top1 + r, bw, bh, lw=2.0, color=VERMILION)
-        _outline(ax, x0 + c, top2 + r, bw, bh, lw=1.5, color=VERMILION, linestyle="--")
-        _outline(ax, x0 + c + shift[1], top2 + r + shift[0], bw, bh, lw=2.0, color=VERMILION)
+        outline(ax, x0 + c, top1 + r, bw, bh, lw=2.0, color=VERMILION)
+        outline(ax, x0 + c, top2 + r, bw, bh, lw=1.5, color=VERMILION, linestyle="--")
+        outline(ax, x0 + c + shift[1], top2 + r + shift[0], bw, bh, lw=2.0, color=VERMILION)
     return fig
 
 
@@ -153,11 +144,11 @@ def stride_shift_figure(x, w):
     odd = _conv1(shifted[None], w[None], stride=(1, 2))[0]
     n, m = x.size, y1.size
     width = n
-    cell = min(_CELL_IN, _ROOM_IN / width)
-    label = _line(cell) + 0.15
-    caption = _wrap("stride 2 keeps the solid cells; shift x right by one and it keeps the dashed ones "
+    cell = min(CELL_IN, ROOM_IN / width)
+    label = line(cell) + 0.15
+    head = wrap("stride 2 keeps the solid cells; shift x right by one and it keeps the dashed ones "
                     "(and a new one at the edge): other numbers, not a shifted copy", width * cell)
-    y = len(caption) * _line(cell) + 0.3
+    y = len(head) * line(cell) + 0.3
     rows = []
     for name, values, x0 in ((f"x  (w = {', '.join(f'{v:g}' for v in w)})", x, 0),
                              ("stride 1: x ⋆ w", y1, (n - m) / 2),
@@ -165,24 +156,24 @@ def stride_shift_figure(x, w):
                              ("stride 2 on x shifted by 1", odd, (n - m) / 2 - 1)):
         rows.append((name, values, x0, y + label))
         y += label + 1 + 0.35
-    fig, ax = _sheet(width, y - 0.35, cell)
-    _caption(ax, caption, width / 2, 0, cell)
+    fig, ax = sheet(width, y - 0.35, cell)
+    caption(ax, head, width / 2, 0, cell)
     for name, values, x0, top in rows:
         ax.text(width / 2, top - 0.15, name, ha="center", va="bottom", fontsize=MIN_FONT_PT)
     (_, _, x_x0, x_top), (_, _, y_x0, y_top), (_, _, e_x0, e_top), (_, _, o_x0, o_top) = rows
-    _grid(ax, x[None], x_x0, x_top)
-    _grid(ax, y1[None], y_x0, y_top, fill=[[ORANGE if i % 2 == 0 else SKY for i in range(m)]])
+    grid(ax, x[None], x_x0, x_top)
+    grid(ax, y1[None], y_x0, y_top, fill=[[ORANGE if i % 2 == 0 else SKY for i in range(m)]])
     for i in range(m):
-        _outline(ax, y_x0 + i, y_top, 1, 1, lw=2.5 if i % 2 == 0 else 2.0,
-                 linestyle="-" if i % 2 == 0 else "--", color="black")
+        outline(ax, y_x0 + i, y_top, 1, 1, lw=2.5 if i % 2 == 0 else 2.0,
+                linestyle="-" if i % 2 == 0 else "--", color="black")
     # The stride-2 outputs sit under the stride-1 cells they copy.
     for t, v in enumerate(even):
-        _grid(ax, [[v]], e_x0 + 2 * t, e_top, fill=[[ORANGE]])
-        _outline(ax, e_x0 + 2 * t, e_top, 1, 1, lw=2.5)
+        grid(ax, [[v]], e_x0 + 2 * t, e_top, fill=[[ORANGE]])
+        outline(ax, e_x0 + 2 * t, e_top, 1, 1, lw=2.5)
     for t, v in enumerate(odd):
-        _grid(ax, [[v]], o_x0 + 2 * t, o_top, fill=[[SKY if t else GREY]])
+        grid(ax, [[v]], o_x0 + 2 * t, o_top, fill=[[SKY if t else GREY]])
         if t:
-            _outline(ax, o_x0 + 2 * t, o_top, 1, 1, lw=2.0, linestyle="--")
+            outline(ax, o_x0 + 2 * t, o_top, 1, 1, lw=2.0, linestyle="--")
     return fig
 
 
@@ -193,6 +184,8 @@ def channels_figure(c=3, h=5, w=5, k=2, f=3, out=(1, 1, 0), stride=1, padding=0)
     every input channel and every slice of filter k. The caption writes the one
     sum that makes it: over the channels and the window.
     """
+    # Longer than most (~60 lines): the caption, the three rows' names and their tops are laid out once
+    # here, and the small drawers nested below read that layout instead of taking it as arguments.
     g = conv_geometry((1, c, h, w), (k, c, f, f), stride, padding)
     kk, i, j = out
     if not (0 <= kk < k and 0 <= i < g.ho and 0 <= j < g.wo):
@@ -201,7 +194,7 @@ def channels_figure(c=3, h=5, w=5, k=2, f=3, out=(1, 1, 0), stride=1, padding=0)
     r0, c0 = i * g.sh, j * g.sw  # the window's top-left corner in the padded input
     gap = 0.8
     width = max(c * wp + (c - 1) * gap, c * f + (c - 1) * gap, k * g.wo + (k - 1) * gap)
-    cell = min(0.3, _ROOM_IN / width)
+    cell = min(0.3, ROOM_IN / width)
     terms = f"{c}·{f}·{f} = {c * f * f} products"
     if f == 1:  # a 1x1 filter: a pixel's channels times one row of a K x C matrix
         text = (f"y[{kk},\u00a0{i},\u00a0{j}] = b[{kk}] + Σ over channel c of w[{kk},\u00a0c,\u00a00,\u00a00]·"
@@ -209,46 +202,45 @@ def channels_figure(c=3, h=5, w=5, k=2, f=3, out=(1, 1, 0), stride=1, padding=0)
     else:
         text = (f"y[{kk},\u00a0{i},\u00a0{j}] = b[{kk}] + Σ over channel c and window (u,\u00a0v) of "
                 f"w[{kk},\u00a0c,\u00a0u,\u00a0v]·x[c,\u00a0{r0}+u,\u00a0{c0}+v]: {terms}, one sum")
-    caption = _wrap(text, width * cell)
+    head = wrap(text, width * cell)
     pad_note = f", padded to {hp}×{wp}" if g.ph or g.pw else ""
     names = {"x": f"input x: channels 0 to {c - 1}, {h}×{w}{pad_note}",
              **{f_k: f"filter {f_k}: {c}×{f}×{f}" + ("  (used)" if f_k == kk else "") for f_k in range(k)},
              "y": f"output y: {k} maps of {g.ho}×{g.wo}, one per filter"}
-    names = {key: _wrap(name, width * cell) for key, name in names.items()}  # each row's label, above it
+    names = {key: wrap(name, width * cell) for key, name in names.items()}  # each row's label, above it
     heights = {"x": hp, **{f_k: f for f_k in range(k)}, "y": g.ho}
-    tops, y = {}, len(caption) * _line(cell) + 0.4
+    tops, y = {}, len(head) * line(cell) + 0.4
     for key in names:
-        tops[key] = y + len(names[key]) * _line(cell) + 0.15
+        tops[key] = y + len(names[key]) * line(cell) + 0.15
         y = tops[key] + heights[key] + 0.6
-    fig, ax = _sheet(width, y - 0.6, cell)
-    _caption(ax, caption, width / 2, 0, cell)
+    fig, ax = sheet(width, y - 0.6, cell)
+    caption(ax, head, width / 2, 0, cell)
 
     def row(n, size, key, draw):
         span = n * size + (n - 1) * gap
         x0 = (width - span) / 2
-        _caption(ax, names[key], width / 2, tops[key] - 0.15 - len(names[key]) * _line(cell), cell)
+        caption(ax, names[key], width / 2, tops[key] - 0.15 - len(names[key]) * line(cell), cell)
         for t in range(n):
             draw(t, x0 + t * (size + gap), tops[key])
 
     def input_channel(ch, x0, top):
         fill = [[ORANGE if r0 <= r < r0 + f and c0 <= q < c0 + f else None for q in range(wp)] for r in range(hp)]
-        _grid(ax, np.zeros((hp, wp)), x0, top, pad=(g.ph, g.pw), fill=fill, labels=[[""] * wp] * hp)
-        _outline(ax, x0 + c0, top + r0, f, f)
+        blank_grid(ax, (hp, wp), x0, top, pad=(g.ph, g.pw), fill=fill)
+        outline(ax, x0 + c0, top + r0, f, f)
 
     row(c, wp, "x", input_channel)
     for f_k in range(k):
         def filter_slice(ch, x0, top, f_k=f_k):
-            _grid(ax, np.zeros((f, f)), x0, top, fill=[[SKY if f_k == kk else "white"] * f for _ in range(f)],
-                  labels=[[""] * f] * f)
+            blank_grid(ax, (f, f), x0, top, fill=[[SKY if f_k == kk else "white"] * f for _ in range(f)])
             if f_k == kk:
-                _outline(ax, x0, top, f, f, color=BLUE)
+                outline(ax, x0, top, f, f, color=BLUE)
         row(c, f, f_k, filter_slice)
 
     def output_map(m, x0, top):
         fill = [[ORANGE if (m, a, q) == (kk, i, j) else None for q in range(g.wo)] for a in range(g.ho)]
-        _grid(ax, np.zeros((g.ho, g.wo)), x0, top, fill=fill, labels=[[""] * g.wo] * g.ho)
+        blank_grid(ax, (g.ho, g.wo), x0, top, fill=fill)
         if m == kk:
-            _outline(ax, x0 + j, top + i, 1, 1)
+            outline(ax, x0 + j, top + i, 1, 1)
 
     row(k, g.wo, "y", output_map)
     return fig

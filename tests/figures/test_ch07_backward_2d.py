@@ -7,9 +7,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
+from figure_rules import rules_test  # noqa: E402
 
 import convkit as ck  # noqa: E402
-from convkit import backward_figures as bfig  # noqa: E402
+from convkit.figures import ch07_backward_2d as bfig  # noqa: E402
 
 X = np.array([[1, 0, 2, 1, 0], [3, 1, 0, 2, 1], [0, 2, 1, 3, 0], [1, 0, 3, 1, 2], [2, 1, 0, 0, 1]], float)
 W = np.arange(1.0, 10.0).reshape(3, 3)
@@ -27,6 +28,7 @@ FIGURES = {
         np.arange(9.0).reshape(3, 3), np.arange(6.0).reshape(2, 3), stride=3, padding=1, x_shape=(6, 7),
         pixel=(0, 0)),
 }
+test_the_figure_rules = rules_test(FIGURES)
 
 
 def _texts(f):
@@ -56,9 +58,10 @@ def test_the_numbers_drawn_are_convkits():
     plt.close(f)
 
 
-def test_dilate():
-    np.testing.assert_array_equal(bfig.dilate([[1, 2], [3, 4]], 3), [[1, 0, 0, 2], [0] * 4, [0] * 4, [3, 0, 0, 4]])
-    np.testing.assert_array_equal(bfig.dilate([[1, 2]], 1), [[1, 2]])
+def test_spread_by_stride():
+    np.testing.assert_array_equal(bfig.spread_by_stride([[1, 2], [3, 4]], 3),
+                                  [[1, 0, 0, 2], [0] * 4, [0] * 4, [3, 0, 0, 4]])
+    np.testing.assert_array_equal(bfig.spread_by_stride([[1, 2]], 1), [[1, 2]])
 
 
 def test_bad_input_is_named():

@@ -9,9 +9,10 @@ import pytest  # noqa: E402
 from matplotlib.image import AxesImage  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
+from figure_rules import rules_test  # noqa: E402
 
 import convkit as ck  # noqa: E402
-from convkit import channel_figures as cfig  # noqa: E402
+from convkit.figures import ch06_channels as cfig  # noqa: E402
 
 L_SHAPE = np.zeros((12, 12), dtype=int)
 L_SHAPE[2:7, 2] = 1
@@ -31,6 +32,7 @@ FIGURES = {
     "channels, padded, strided, 4 filters": lambda: cfig.channels_figure(c=2, h=7, w=7, k=4, f=3, out=(3, 2, 1),
                                                                          stride=2, padding=1),
 }
+test_the_figure_rules = rules_test(FIGURES)
 
 
 @pytest.mark.parametrize("name", FIGURES)

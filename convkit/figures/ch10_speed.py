@@ -11,12 +11,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from .figures import DPI, MIN_FONT_PT, PHONE_WIDTH_IN
+from .kit import BLACK, BLUE, DPI, GREEN, GREY, MIN_FONT_PT, ORANGE, PLOT_WIDTH_IN, PURPLE, SKY, VERMILION
 
 __all__ = ["multiplications_figure", "tiles_figure", "time_figure", "memory_figure", "STYLE", "HOLLOW"]
-
-ORANGE, BLUE, SKY, GREY, VERMILION, GREEN, PURPLE, BLACK = ("#E69F00", "#0072B2", "#56B4E9", "#DDDDDD", "#D55E00",
-                                                            "#009E73", "#CC79A7", "#000000")
 
 #: (colour, marker, line style) of each contestant, the same in every figure of the chapter.
 STYLE = {
@@ -29,13 +26,9 @@ STYLE = {
 HOLLOW = {"PyTorch"}
 
 
-#: Width of every figure here: the PNG a notebook stores adds 0.1 in of margin on each side.
-_WIDTH_IN = PHONE_WIDTH_IN - 0.3
-
-
 def multiplications_figure():
     """Bars: multiplications for one tile of outputs, direct against Winograd, in 1-D and in 2-D."""
-    fig, ax = plt.subplots(figsize=(_WIDTH_IN, 2.4), dpi=DPI)
+    fig, ax = plt.subplots(figsize=(PLOT_WIDTH_IN, 2.4), dpi=DPI)
     rows = [("1-D, 2 outputs\n3 taps", 6, 4), ("2-D, 2x2 outputs\n3x3 kernel", 36, 16)]
     for i, (label, direct, wino) in enumerate(rows):
         y = 3 * (len(rows) - 1 - i)
@@ -53,7 +46,7 @@ def multiplications_figure():
     return fig
 
 
-def _grid(ax, x0, y0, rows, cols, solid_rows, solid_cols, fill):
+def _tile_cells(ax, x0, y0, rows, cols, solid_rows, solid_cols, fill):
     """A grid of rows x cols cells with its top-left corner at (x0, y0); cells past solid_* dashed."""
     for r in range(rows):
         for c in range(cols):
@@ -71,17 +64,17 @@ def tiles_figure(hout=5, wout=5, tile=(2, 2)):
     th, tw = (hout + 1) // 2, (wout + 1) // 2
     ti, tj = tile
     hp, wp = 2 * th + 2, 2 * tw + 2  # the input (padded) the tiles read
-    fig, ax = plt.subplots(figsize=(_WIDTH_IN, 2.5), dpi=DPI)
+    fig, ax = plt.subplots(figsize=(PLOT_WIDTH_IN, 2.5), dpi=DPI)
     gap = 2
     mine = lambda r, c: ORANGE if (r // 2, c // 2) == (ti, tj) else GREY  # noqa: E731
-    _grid(ax, 0, 0, 2 * th, 2 * tw, hout, wout, mine)
+    _tile_cells(ax, 0, 0, 2 * th, 2 * tw, hout, wout, mine)
     for k in range(th + 1):  # tile boundaries
         ax.plot([0, 2 * tw], [-2 * k, -2 * k], color=BLACK, lw=1.6)
     for k in range(tw + 1):
         ax.plot([2 * k, 2 * k], [0, -2 * th], color=BLACK, lw=1.6)
     x1 = 2 * tw + gap
     patch = lambda r, c: SKY if 2 * ti <= r < 2 * ti + 4 and 2 * tj <= c < 2 * tj + 4 else GREY  # noqa: E731
-    _grid(ax, x1, 0, hp, wp, hout + 2, wout + 2, patch)
+    _tile_cells(ax, x1, 0, hp, wp, hout + 2, wout + 2, patch)
     ax.add_patch(Rectangle((x1 + 2 * tj, -2 * ti - 4), 4, 4, fill=False, edgecolor=BLUE, lw=3))
     ax.add_patch(Rectangle((2 * tj, -2 * ti - 2), 2, 2, fill=False, edgecolor=VERMILION, lw=3))
     ax.text(tw, 0.4, f"output {hout}x{wout}", ha="center", fontsize=MIN_FONT_PT)
@@ -120,7 +113,7 @@ def time_figure(sizes, times, title):
 
     times: {method: [ms or None for each size]} (None where the method was not run).
     """
-    fig, ax = plt.subplots(figsize=(_WIDTH_IN, 3.9), dpi=DPI, layout="constrained")
+    fig, ax = plt.subplots(figsize=(PLOT_WIDTH_IN, 3.9), dpi=DPI, layout="constrained")
     _loglog(ax, list(sizes), times, "time (ms)", "image side H = W")
     fig.suptitle(title, fontsize=MIN_FONT_PT)  # centred on the figure: a long title has its whole width
     return fig
@@ -128,7 +121,7 @@ def time_figure(sizes, times, title):
 
 def memory_figure(sizes, nbytes, title):
     """Peak memory (MiB, log axis) each method's pass needs, from convkit's estimates, against H = W."""
-    fig, ax = plt.subplots(figsize=(_WIDTH_IN, 3.9), dpi=DPI, layout="constrained")
+    fig, ax = plt.subplots(figsize=(PLOT_WIDTH_IN, 3.9), dpi=DPI, layout="constrained")
     _loglog(ax, list(sizes), {m: [b / 2**20 for b in v] for m, v in nbytes.items()}, "peak memory (MiB)",
             "image side H = W")
     fig.suptitle(title, fontsize=MIN_FONT_PT)  # centred on the figure: a long title has its whole width

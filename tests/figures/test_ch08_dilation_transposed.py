@@ -6,8 +6,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
+from figure_rules import rules_test  # noqa: E402
 
-from convkit import dilation_figures as dfig  # noqa: E402
+from convkit.figures import ch08_dilation_transposed as dfig  # noqa: E402
 
 X7 = np.random.default_rng(8).integers(0, 10, (7, 7))
 K3 = np.array([[1, 0, 1], [0, 2, 0], [1, 0, 1]])
@@ -23,6 +24,7 @@ FIGURES = {
     "(W*)^T (chapter 8)": lambda: dfig.transpose_matrix_figure([1, 2, 3], 3, stride=2),
     "checkerboard (chapter 8)": lambda: dfig.checkerboard_figure(),
 }
+test_the_figure_rules = rules_test(FIGURES)
 
 
 def _texts(f):

@@ -11,9 +11,35 @@ import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
 import convkit as ck  # noqa: E402
-from convkit import cnn_figures as cf  # noqa: E402
+from convkit.figures import ch09_cnn as cf  # noqa: E402
 from convkit.train import History, make_net  # noqa: E402
+from figure_rules import rules_test  # noqa: E402
 
+
+NET = make_net(0, channels=(16, 8))
+DIGITS = np.random.default_rng(5).random((40, 1, 8, 8))
+LABELS = np.arange(40) % 10
+PREDICTED = np.where(np.arange(40) % 3 == 0, (LABELS + 1) % 10, LABELS)
+W_TRUE = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
+PHOTO = np.random.default_rng(6).random((300, 256, 3))
+# Every figure the chapter draws, with made-up data of the chapter's shapes.
+FIGURES = {
+    "relu": lambda: cf.relu_figure(),
+    "max pool": lambda: cf.maxpool_figure([[1, 3, 2, 0], [4, 2, 1, 1], [0, 5, 6, 6], [1, 2, 6, 3]], [[1, 2], [3, 4]]),
+    "digits": lambda: cf.digits_figure(DIGITS, LABELS),
+    "training": lambda: cf.training_figure(History(np.geomspace(2, 0.1, 8 * 45), np.linspace(0.5, 0.97, 8),
+                                                   np.linspace(0.75, 0.98, 8), 1.0)),
+    "16 filters": lambda: cf.filters_figure(NET[0].W),
+    "feature maps": lambda: cf.feature_maps_figure(NET, DIGITS[0]),
+    "confusion": lambda: cf.confusion_figure(cf.confusion_matrix(LABELS.repeat(9), PREDICTED.repeat(9))),
+    "14 mistakes": lambda: cf.mistakes_figure(DIGITS, LABELS, PREDICTED),
+    "no mistakes": lambda: cf.mistakes_figure(DIGITS, LABELS, LABELS),
+    "kernel": lambda: cf.kernel_figure([W_TRUE * t for t in (0.1, 0.5, 0.9, 0.99, 1.0)], [0, 5, 10, 20, 40],
+                                       np.geomspace(1, 1e-9, 41), W_TRUE),
+    "photo": lambda: cf.photo_figure(PHOTO, cf.filter_photo(PHOTO)),
+    "small photo": lambda: cf.photo_figure(PHOTO[:90, :70], cf.filter_photo(PHOTO[:90, :70])),
+}
+test_the_figure_rules = rules_test(FIGURES)
 
 NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)  # what the browser sends, as ipywidgets keeps it
 
@@ -96,18 +122,26 @@ def test_confusion_matrix_against_scikit_learn():
     np.testing.assert_array_equal(cf.confusion_matrix(y, p), confusion_matrix(y, p, labels=range(10)))
 
 
+def test_the_kernel_figure_shows_w_true():
+    fig = FIGURES["kernel"]()
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts] + [ax.get_title() for ax in fig.axes]
+    assert "w_true" in texts and "step 40" in texts and texts.count("-2") == 1  # w_true's numbers as {:g}
+
+
 def test_figures_show_what_they_say():
     net = make_net(0, channels=(4, 8))
     image = np.random.default_rng(4).random((1, 8, 8))
     fig = cf.feature_maps_figure(net, image, channels=4)
-    labels = [ax.get_ylabel() for ax in fig.axes if ax.get_ylabel()]
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    labels = [t for t in texts if t == "input" or t[:4] in ("Conv", "ReLU", "MaxP")]
     assert labels == ["input", "Conv2D 4×8×8", "ReLU 4×8×8", "MaxPool2D 4×4×4", "Conv2D 8×4×4", "ReLU 8×4×4",
                       "MaxPool2D 8×2×2"]
     assert len(cf.filters_figure(net[0].W).axes) == 4 + 1  # the filters and a colour bar
     labels, predicted = np.array([1, 2, 3, 4]), np.array([1, 5, 3, 7])
     fig = cf.mistakes_figure(np.zeros((4, 1, 8, 8)), labels, predicted)
-    assert [ax.get_title() for ax in fig.axes if ax.get_title()] == ["is 2, said 5", "is 4, said 7"]
+    assert [ax.get_title() for ax in fig.axes if ax.get_title()] == ["is 2,\nsaid 5", "is 4,\nsaid 7"]
     h = History(np.linspace(2, 0.1, 90), np.array([0.5, 0.9]), np.array([0.8, 0.95]), 1.0)
     assert len(cf.training_figure(h).axes) == 2
     fig = cf.maxpool_figure([[1, 3], [4, 2]], [[5]])
-    assert [ax.get_title() for ax in fig.axes][-1] == "dx: dout on the arg-max"
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "dx: dout on the arg-max" in " ".join(texts) and texts.count("5") == 2  # dout and dx
