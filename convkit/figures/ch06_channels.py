@@ -43,7 +43,7 @@ def connections_figure(n=6, f=3):
     its own weight. Shared: the same f weights at every output, one line style
     (and colour) per weight, so the layer has f weights whatever n is.
     """
-    dense, local, shared = connection_counts(n, f)
+    dense, local, _ = connection_counts(n, f)  # shared: f, named in the title below
     p = f // 2
     width = n + 0.6
     cell = min(0.5, ROOM_IN / width)
@@ -184,7 +184,7 @@ def channels_figure(c=3, h=5, w=5, k=2, f=3, out=(1, 1, 0), stride=1, padding=0)
     every input channel and every slice of filter k. The caption writes the one
     sum that makes it: over the channels and the window.
     """
-    # Longer than most (~60 lines): the caption, the three rows' names and their tops are laid out once
+    # Long: the caption, the three rows' names and their tops are laid out once
     # here, and the small drawers nested below read that layout instead of taking it as arguments.
     g = conv_geometry((1, c, h, w), (k, c, f, f), stride, padding)
     kk, i, j = out

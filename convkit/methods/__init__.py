@@ -79,3 +79,20 @@ def check(impl, g) -> None:
 def supports(impl, g) -> bool:
     """Whether the method module ``impl`` computes geometry ``g``: every method but Winograd computes every one."""
     return impl.supports(g) if hasattr(impl, "supports") else True
+
+
+def runtime() -> dict:
+    """How the engines run on this machine, for a reader to print (Chapter 10).
+
+    Returns
+    -------
+    dict
+        ``cores``: the cores this process may use; ``threads``: the threads a large batch is split
+        over; ``split_from``: the multiply-adds from which a batch is split; ``loops``: the fast
+        path's im2col/col2im for a large problem, "numba" (compiled) or "numpy". Asking never
+        imports numba.
+    """
+    from . import _numba, _threads
+
+    return {"cores": _threads.cores(), "threads": _threads.WORKERS, "split_from": _threads.MIN_SPLIT_MACS,
+            "loops": _numba.default()}
