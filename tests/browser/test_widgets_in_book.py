@@ -471,3 +471,4 @@ def test_backprop_stepper_2d_on_a_phone(site_url, browser, scheme):
     assert colours == ["rgb(255, 255, 255)", "rgb(27, 27, 27)", "rgb(27, 27, 27)", "rgb(27, 27, 27)"], colours
     rec.assert_clean()
     rec.context.close()
+
