@@ -109,12 +109,14 @@ def _loglog(ax, xs, series, ylabel, xlabel):
 
 
 def time_figure(sizes, times, title):
-    """Time (ms, log axis) against the image side H = W (log axis), one curve per method.
+    """Time (µs, log axis) against the image side H = W (log axis), one curve per method.
 
-    times: {method: [ms or None for each size]} (None where the method was not run).
+    times: {method: [ms or None for each size]} (None where the method was not run), as the chapter
+    measures them; drawn in µs, the unit of the chapter's table of the same times.
     """
     fig, ax = plt.subplots(figsize=(PLOT_WIDTH_IN, 3.9), dpi=DPI, layout="constrained")
-    _loglog(ax, list(sizes), times, "time (ms)", "image side H = W")
+    micro = {m: [None if t is None else 1e3 * t for t in v] for m, v in times.items()}
+    _loglog(ax, list(sizes), micro, "time (µs)", "image side H = W")
     fig.suptitle(title, fontsize=MIN_FONT_PT)  # centred on the figure: a long title has its whole width
     return fig
 

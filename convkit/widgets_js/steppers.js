@@ -41,6 +41,11 @@ const STYLE = `
           #fff; }
 `;
 
+// Numbers as every widget prints them: no float noise (0.30000000000000004), and a negative factor or
+// term in brackets, so that a product reads 6·(-1), never 6·-1, and a sum + (-1), never + -1.
+const fmt = (v) => +Number(v).toFixed(4);
+const par = (v) => (fmt(v) < 0 ? `(${fmt(v)})` : String(fmt(v)));
+
 function addStyle(el) {
   const style = document.createElement("style");
   style.textContent = STYLE;
@@ -226,7 +231,7 @@ function renderWindows({ model, el }) {
     $(".ck-out-cap").textContent = `Output ${ho}×${wo}`;
     grid($(".ck-out"), shown, (a, b) => (a === i && b === j ? "cur" : ""));
     const terms = [];
-    for (let u = 0; u < g.fh; u++) for (let v = 0; v < g.fw; v++) terms.push(`${xp[r0 + u][c0 + v]}·${g.k[u][v]}`);
+    for (let u = 0; u < g.fh; u++) for (let v = 0; v < g.fw; v++) terms.push(`${par(xp[r0 + u][c0 + v])}·${par(g.k[u][v])}`);
     $(".ck-sum").textContent = `output[${i}, ${j}] = ${terms.join(" + ")} = ${out[i][j]}`;
     $(".ck-pos").textContent = `${step + 1} of ${total}`;
     slider.setAttribute("aria-valuetext", `window ${step + 1} of ${total}, output row ${i}, column ${j}`);
@@ -294,7 +299,7 @@ function renderMatrix({ model, el }) {
     $(".ck-m").querySelectorAll("tr")[r].classList.add("row-cur");
     reveal($(".ck-m tr.row-cur td.hit"));
     const terms = row.map((v, c) => [v, c]).filter(([v]) => v !== 0)
-      .map(([v, c]) => `${v}·${x[Math.floor(c / W)][c % W]}`);
+      .map(([v, c]) => `${par(v)}·${par(x[Math.floor(c / W)][c % W])}`);
     $(".ck-sum").textContent = `y*[${r}] = row ${r} of W* · x* = ${terms.join(" + ")} = ${out[i][j]}`;
     update(`output row ${i}, column ${j}`);
   };
@@ -340,7 +345,6 @@ function renderBackprop({ model, el }) {
     <p class="ck-sum" aria-live="polite"></p>`;
   root.appendChild(body);
   const $ = (sel) => root.querySelector(sel);
-  const fmt = (v) => +Number(v).toFixed(4);
   const draw = () => {
     const t = model.get("step");
     const feeds = dy.map((_, i) => t - i >= 0 && t - i < F);
@@ -352,7 +356,7 @@ function renderBackprop({ model, el }) {
     grid($(".ck-dx"), [dx.map((v, j) => (j <= t ? fmt(v) : ""))], (_, j) => (j === t ? "cur" : ""));
     const terms = dy.map((v, i) => [i, v]).filter(([i]) => feeds[i]);
     const sym = terms.map(([i]) => `w${t - i}·dy${i}`).join(" + ");
-    const num = terms.map(([i, v]) => `${fmt(w[t - i])}·${fmt(v)}`).join(" + ");
+    const num = terms.map(([i, v]) => `${par(w[t - i])}·${par(v)}`).join(" + ");
     $(".ck-sum").textContent = `dL/dx${t} = ${sym} = ${num} = ${fmt(dx[t])}`;
     update(`x${t}`);
   };
@@ -404,7 +408,6 @@ function renderBackprop2d({ model, el }) {
     <p class="bp-key"></p>
     <p class="ck-sum" aria-live="polite"></p>`;
   const $ = (sel) => root.querySelector(sel);
-  const num = (v) => String(+Number(v).toFixed(4));
   // One of the four grids: a caption, rows of values, a class for each cell; null hides it.
   const show = (slot, caption, rows, cls) => {
     const fig = $(`.bp-fig-${slot}`);
@@ -436,30 +439,30 @@ function renderBackprop2d({ model, el }) {
       if (e.kind === "dy") terms.push({ u: fh - 1 - a, v: fw - 1 - b, i: e.i, j: e.j, dy: e.v });
     }
     const used = new Set(terms.map((e) => `${e.i},${e.j}`));
-    show("a", `dy (${ho}×${wo}): the outputs that x[${t}, ${q}] feeds`, dy.map((row) => row.map(num)),
+    show("a", `dy (${ho}×${wo}): the outputs that x[${t}, ${q}] feeds`, dy.map((row) => row.map(fmt)),
       (i, j) => (used.has(`${i},${j}`) ? "hit" : "dim"));
     const rows = hd + 2 * (fh - 1), cols = wd + 2 * (fw - 1);
     const cells = Array.from({ length: rows }, (_, a) => Array.from({ length: cols }, (__, b) => full(a, b)));
     show("b", `${s > 1 ? `dy dilated by the stride ${s}, then` : "dy"} padded with `
       + `${fh === fw ? plural(fh - 1, "zero") : `${plural(fh - 1, "row")} and ${plural(fw - 1, "column")} of zeros`} `
       + `(${rows}×${cols}), and the window of dx[${t}, ${q}]`,
-      cells.map((row) => row.map((e) => num(e.v))), (a, b) => {
+      cells.map((row) => row.map((e) => fmt(e.v))), (a, b) => {
         const kind = cells[a][b].kind, base = kind === "dy" ? "" : (kind === "ins" ? "bp-ins" : "pad");
         if (!inWin(a, b)) return base;
         return kind === "dy" ? "win" : `${base} bp-box`;
       });
     show("c", "w rotated by 180°, over the window",
-      Array.from({ length: fh }, (_, a) => Array.from({ length: fw }, (__, b) => num(w[fh - 1 - a][fw - 1 - b]))),
+      Array.from({ length: fh }, (_, a) => Array.from({ length: fw }, (__, b) => fmt(w[fh - 1 - a][fw - 1 - b]))),
       (a, b) => (full(r0 + a, c0 + b).kind === "dy" ? "hit" : "ker"));
     const dx = model.get("dx");
-    show("d", "dx, assembled so far", dx.map((row, a) => row.map((v, b) => (a * W + b <= k ? num(v) : ""))),
+    show("d", "dx, assembled so far", dx.map((row, a) => row.map((v, b) => (a * W + b <= k ? fmt(v) : ""))),
       (a, b) => (a === t && b === q ? "cur" : ""));
     $(".bp-key").textContent = `Hatched: padding. ${inserted}Filled and outlined: the dy entries under the window `
       + `and the weights over them, ${plural(terms.length, "term")}.`;
     const value = terms.reduce((acc, e) => acc + w[e.u][e.v] * e.dy, 0);
     $(".ck-sum").textContent = terms.length
       ? `dx${ix(t, q)} = ${terms.map((e) => `w${ix(e.u, e.v)}·dy${ix(e.i, e.j)}`).join(" + ")} = `
-        + `${terms.map((e) => `${num(w[e.u][e.v])}·${num(e.dy)}`).join(" + ")} = ${num(value)}`
+        + `${terms.map((e) => `${par(w[e.u][e.v])}·${par(e.dy)}`).join(" + ")} = ${fmt(value)}`
       : `dx${ix(t, q)} = 0: no window reads x${ix(t, q)}`;
     return `dx row ${t}, column ${q}`;
   };
@@ -469,7 +472,7 @@ function renderBackprop2d({ model, el }) {
       && (r - u) / s < ho && (c - v) / s < wo;
     const span = (r, c) => r >= u && r < u + hd && c >= v && c < v + wd;
     show("a", `${p ? `Padded input x̄ (${hp}×${wp})` : `Input x̄ = x (${H}×${W})`}, dy laid on it at (${u}, ${v})`,
-      Array.from({ length: hp }, (_, r) => Array.from({ length: wp }, (__, c) => num(xbar(r, c)))), (r, c) => {
+      Array.from({ length: hp }, (_, r) => Array.from({ length: wp }, (__, c) => fmt(xbar(r, c)))), (r, c) => {
         if (read(r, c)) return isPadX(r, c) ? "pad bp-box" : "hit";
         return [isPadX(r, c) ? "pad" : "", span(r, c) ? "bp-gap" : ""].filter(Boolean).join(" ");
       });
@@ -477,10 +480,10 @@ function renderBackprop2d({ model, el }) {
       (a % s || b % s ? null : dy[a / s][b / s])));
     show("b", s > 1 ? `dy dilated by the stride ${s} (${hd}×${wd}): the kernel that slides over x̄`
       : `dy (${ho}×${wo}): the kernel that slides over x̄`,
-      dil.map((row) => row.map((e) => num(e === null ? 0 : e))), (a, b) => (dil[a][b] === null ? "bp-ins" : "ker"));
+      dil.map((row) => row.map((e) => fmt(e === null ? 0 : e))), (a, b) => (dil[a][b] === null ? "bp-ins" : "ker"));
     show("c", null, null);
     const dw = model.get("dw");
-    show("d", "dw, assembled so far", dw.map((row, a) => row.map((val, b) => (a * fw + b <= k ? num(val) : ""))),
+    show("d", "dw, assembled so far", dw.map((row, a) => row.map((val, b) => (a * fw + b <= k ? fmt(val) : ""))),
       (a, b) => (a === u && b === v ? "cur" : ""));
     const at = (n, o) => (s > 1 ? `${s}${n} + ${o}` : `${n} + ${o}`);
     $(".bp-key").textContent = `Filled and outlined: the ${plural(ho * wo, "cell")} x̄[${at("i", u)}, ${at("j", v)}] `
@@ -490,21 +493,21 @@ function renderBackprop2d({ model, el }) {
     for (let i = 0; i < ho; i++) for (let j = 0; j < wo; j++) terms.push([dy[i][j], xbar(i * s + u, j * s + v)]);
     const value = terms.reduce((acc, [a, b]) => acc + a * b, 0);
     $(".ck-sum").textContent = `dw${ix(u, v)} = Σ dy${ix("i", "j")}·x̄${ix(at("i", u), at("j", v))} = `
-      + `${terms.map(([a, b]) => `${num(a)}·${num(b)}`).join(" + ")} = ${num(value)}`;
+      + `${terms.map(([a, b]) => `${par(a)}·${par(b)}`).join(" + ")} = ${fmt(value)}`;
     return `dw row ${u}, column ${v}`;
   };
   const drawB = (k) => {
     const i = Math.floor(k / wo), j = k % wo, last = k === ho * wo - 1;
-    show("a", `dy (${ho}×${wo}): every output adds its dy to db`, dy.map((row) => row.map(num)),
+    show("a", `dy (${ho}×${wo}): every output adds its dy to db`, dy.map((row) => row.map(fmt)),
       (a, b) => (a === i && b === j ? "cur" : (a * wo + b < k ? "hit" : "dim")));
     show("b", null, null);
     show("c", null, null);
     const parts = dy.flat().slice(0, k + 1);
     const value = parts.reduce((acc, v) => acc + v, 0);
-    show("d", last ? "db" : "db so far", [[num(last ? model.get("db") : value)]], () => (last ? "cur" : ""));
+    show("d", last ? "db" : "db so far", [[fmt(last ? model.get("db") : value)]], () => (last ? "cur" : ""));
     $(".bp-key").textContent = "The bias is added to every output, so its gradient is the sum of all of dy.";
     $(".ck-sum").textContent = `db = ${k ? `dy${ix(0, 0)} + … + dy${ix(i, j)}` : `dy${ix(0, 0)}`} = `
-      + `${parts.map(num).join(" + ")} = ${num(value)}`;
+      + `${parts.map(par).join(" + ")} = ${fmt(value)}`;
     return `output row ${i}, column ${j}`;
   };
   const draw = () => {
@@ -645,8 +648,6 @@ function renderChannels({ model, el }) {
   const K = w.length, FH = w[0][0].length, FW = w[0][0][0].length;
   const hp = H + 2 * p, wp = W + 2 * p;
   const ho = (hp - FH) / s + 1, wo = (wp - FW) / s + 1, per = ho * wo;
-  const fmt = (v) => +Number(v).toFixed(4); // no float noise such as 0.30000000000000004 on screen
-  const par = (v) => (fmt(v) < 0 ? `(${fmt(v)})` : String(fmt(v))); // a negative factor or term, bracketed
   const xp = x.map((ch) => Array.from({ length: hp }, (_, r) => Array.from({ length: wp }, (_, c) =>
     (r >= p && r < p + H && c >= p && c < p + W ? ch[r - p][c - p] : 0))));
   const isPad = (r, c) => r < p || r >= hp - p || c < p || c >= wp - p;

@@ -177,7 +177,7 @@ def test_backprop_stepper(site_url, recorder):
     w.locator(".ck-slider").focus()
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
-    assert w.locator(".ck-sum").inner_text() == "dL/dx2 = w2·dy0 + w1·dy1 + w0·dy2 = 2·1 + -1·2 + 0.5·-1 = -0.5"
+    assert w.locator(".ck-sum").inner_text() == "dL/dx2 = w2·dy0 + w1·dy1 + w0·dy2 = 2·1 + (-1)·2 + 0.5·(-1) = -0.5"
     assert w.locator("table.ck-dy td.hit").count() == 3
     assert w.locator("table.ck-pad tr").nth(1).locator("td.ker").all_inner_texts() == ["w2", "w1", "w0"]
     w.locator(".ck-next").click()
@@ -420,8 +420,8 @@ def test_backprop_stepper_2d_dw_and_db(stepper2d):
         # the nine cells read, two apart: filled, or outlined on the padding
         assert w.locator("table.bp-a td.hit").count() + w.locator("table.bp-a td.pad.bp-box").count() == 9
         if k == 4:
-            assert text == "dw[1, 1] = Σ dy[i, j]·x̄[2i + 1, 2j + 1] = 1·1 + 0·2 + -1·0 + 2·0 + 1·1 + 0·0 + 0·2 " \
-                           "+ -1·0 + 1·1 = 3"
+            assert text == "dw[1, 1] = Σ dy[i, j]·x̄[2i + 1, 2j + 1] = 1·1 + 0·2 + (-1)·0 + 2·0 + 1·1 + 0·0 + 0·2 " \
+                           "+ (-1)·0 + 1·1 = 3"
             assert w.locator("table.bp-a td.hit").all_inner_texts() == ["1", "2", "0", "0", "1", "0", "2", "0", "1"]
         w.locator(".ck-next").click()
     # db: keyboard only. Tab from the dw button to db, Enter presses it; End on the slider sums everything.
@@ -433,7 +433,7 @@ def test_backprop_stepper_2d_dw_and_db(stepper2d):
     assert _sum(w) == "db = dy[0, 0] = 1 = 1"
     w.locator(".ck-slider").focus()
     page.keyboard.press("End")
-    assert _sum(w) == "db = dy[0, 0] + … + dy[2, 2] = 1 + 0 + -1 + 2 + 1 + 0 + 0 + -1 + 1 = 3"
+    assert _sum(w) == "db = dy[0, 0] + … + dy[2, 2] = 1 + 0 + (-1) + 2 + 1 + 0 + 0 + (-1) + 1 = 3"
     assert _value(_sum(w)) == db and w.locator("table.bp-d td.cur").inner_text() == f"{db:g}"
     assert not w.locator(".bp-fig-b").is_visible()          # nothing to dilate for db
     # Space on the dx button goes back to the start of dx.
