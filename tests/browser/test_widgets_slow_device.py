@@ -10,9 +10,10 @@ from conftest import ARTIFACTS, SITE, PageRecorder
 
 VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]'
 THROTTLE = 6  # Chromium's CPU throttling rate: a low-end phone, as DevTools' presets have it
-# A widget is drawn when its area holds its controls (a stepper's, or an ipywidgets control's); the
-# page notes the time it first is, and widgets-setup.js the time the widgets started.
-DRAWN = ":is(.ck-stepper, .lm-Widget button, .lm-Widget input)"
+# A widget is drawn when its area holds what it draws: a stepper's card, or the parts of an ipywidgets
+# widget (a box's children, a control's button or input; the manager puts an empty .lm-Widget there
+# first); the page notes the time it first is, and widgets-setup.js the time the widgets started.
+DRAWN = ":is(.ck-stepper, .lm-Widget .lm-Widget, .lm-Widget button, .lm-Widget input)"
 MARK_DRAWN = """new MutationObserver(() => {
   document.querySelectorAll('.widget-subarea').forEach((el) => {
     if (!el.dataset.drawn && el.querySelector('%s')) el.dataset.drawn = String(Math.round(performance.now()));
