@@ -18,7 +18,7 @@ import itertools
 import sys
 from pathlib import Path
 
-__all__ = ["fresh_convkit", "grade", "points"]
+__all__ = ["cached_fresh_convkit", "fresh_convkit", "grade", "points"]
 
 _COUNT = itertools.count()
 _FRESH = {}
