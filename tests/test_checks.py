@@ -202,7 +202,8 @@ def test_grading_every_check_cell_runs_the_grader_on_its_own_call():
                 continue
             source = "".join(cell["source"])
             hidden, visible = source.split("### END HIDDEN TESTS\n")
-            assert hidden.startswith("### BEGIN HIDDEN TESTS\n")
+            imports, hidden = hidden.split("### BEGIN HIDDEN TESTS\n")
+            assert all(line.startswith(("from ", "import ")) for line in imports.splitlines())  # runs first
             exercise, check, args = re.search(r'_grading\.grade\("([\d.]+)", "(\w+)", (.*), seed=\d+\)', hidden).groups()
             assert re.search(rf"checks\.{check}\({re.escape(args)}\)\s*$", visible), (path.name, source)
             points, grade_id, _ = table[exercise]

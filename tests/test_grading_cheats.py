@@ -139,8 +139,14 @@ def test_a_trick_scores_nothing(trick, graded):
     assert set(scores) == set(graded["points"]) and not any(scores.values()), (trick, scores)
 
 
-def test_no_sqlalchemy_warning_and_no_traceback_in_the_log(graded):
+def test_no_sqlalchemy_warning_in_the_log(graded):
     assert "SAWarning" not in graded["log"] and "Warning:" not in graded["log"], graded["log"][-3000:]
+
+
+def test_the_release_holds_no_hidden_test(graded):
+    release = graded["course"] / "release" / CHAPTER / f"{CHAPTER}.ipynb"
+    text = release.read_text(encoding="utf-8")
+    assert "HIDDEN TESTS" not in text and "_grading" not in text and "seed=" not in text
 
 
 def test_feedback_is_the_message_with_exercise_and_points(graded):
@@ -150,8 +156,10 @@ def test_feedback_is_the_message_with_exercise_and_points(graded):
     loop = (course / "feedback" / "loop" / CHAPTER / f"{CHAPTER}.html").read_text(encoding="utf-8")
     own = (course / "feedback" / "ownimpl" / CHAPTER / f"{CHAPTER}.html").read_text(encoding="utf-8")
     for html in (loop, own):
-        assert "Traceback" not in html and "During handling" not in html and "site-packages" not in html
-        assert "exercise 4.3 (5 points)" in html  # the grader's message names the exercise and its points
+        assert "Traceback (most recent call last)" not in html and "During handling" not in html
+        assert "site-packages" not in html and "checks/base.py" not in html
+        assert "HIDDEN TESTS" not in html and "_grading" not in html  # the feedback hides the hidden tests
+        assert "exercise 4.3 (" in html and "exercise 4.1 (1 point)" in html  # the exercise, its points
     assert "does your loop end?" in loop and "stopped after" in loop
     assert "write it yourself: convkit.conv2d_backward is switched off" in own
     # every line of a message fits the feedback's box (the prose is wrapped at 78 columns)
