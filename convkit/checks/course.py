@@ -35,13 +35,11 @@ class PointsFromTable(NbGraderPreprocessor):
         config=True)
 
     def preprocess(self, nb, resources):
-        self._points = read_points(self.table)
-        return super().preprocess(nb, resources)
-
-    def preprocess_cell(self, cell, resources, index):
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("grade"):
-            if meta.get("grade_id") not in self._points:
-                raise ValueError(f"{self.table} gives no points for the graded cell {meta.get('grade_id')!r}")
-            meta["points"] = self._points[meta["grade_id"]]
-        return cell, resources
+        points = read_points(self.table)
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade"):
+                if meta.get("grade_id") not in points:
+                    raise ValueError(f"{self.table} gives no points for the graded cell {meta.get('grade_id')!r}")
+                meta["points"] = points[meta["grade_id"]]
+        return nb, resources
