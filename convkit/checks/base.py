@@ -97,8 +97,8 @@ class NotYetError(AssertionError):
         lines = _wrap(self.result.message)
         lead = "not yet"
         at = lines[0].find(lead)
-        if at >= 0:  # the verdict in bold red, as IPython colours an exception's name
-            lines[0] = f"{lines[0][:at]}\x1b[1;31m{lead}\x1b[0m{lines[0][at + len(lead):]}"
+        if at >= 0:  # the verdict in bold, in the error box's own colour: readable on light and dark themes
+            lines[0] = f"{lines[0][:at]}\x1b[1m{lead}\x1b[0m{lines[0][at + len(lead):]}"
         return lines
 
 
