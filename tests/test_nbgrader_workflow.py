@@ -64,6 +64,15 @@ def graded_cells(nb):
     return [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
 
 
+def table_points(nb):
+    """{grade_id: points} of ``nb``'s graded cells, from convkit/checks/points.csv (what generate_assignment
+    writes into them, with the guide's configuration)."""
+    from convkit.checks.course import read_points
+
+    table = read_points()
+    return {c.metadata.nbgrader.grade_id: table[c.metadata.nbgrader.grade_id] for c in graded_cells(nb)}
+
+
 def exercises(nb):
     """(solution cell, graded cell after it) for each exercise, in order."""
     pairs = []
@@ -201,7 +210,7 @@ def test_chapter_workflow(path, courses):
     a = path.stem
     course = courses[a]
     nb = nbformat.read(path, as_version=4)
-    points = {c.metadata.nbgrader.grade_id: c.metadata.nbgrader.points for c in graded_cells(nb)}
+    points = table_points(nb)
     scores = course["scores"]
     top = scores["max"]
     assert top == sum(points.values()) >= 3, (top, points)
@@ -231,9 +240,12 @@ def test_chapter_workflow(path, courses):
     untouched = course["validate"]["untouched"]
     assert f"VALIDATION FAILED ON {n_graded} CELL(S)!" in untouched, untouched
     assert "Success" not in untouched
-    # each failing check says why, with the check's own message (an AssertionError subclass)
-    assert untouched.count("NotYetError: not yet (") == n_graded, untouched
-    assert "the function still raises NotImplementedError" in untouched
+    # each failing check says why, with the check's own message only (no traceback through the checks),
+    # whole: no line cut short ("...")
+    assert untouched.count("not yet (") == n_graded, untouched
+    assert "Traceback" not in untouched and "checks/base.py" not in untouched
+    assert "replace the stub with your code" in " ".join(untouched.split()), untouched  # wrapped, not cut
+    assert not re.search(r"\.\.\.$", untouched, re.M), untouched
 
 
 def test_the_guide_gives_these_commands():
@@ -248,7 +260,7 @@ def test_the_guide_gives_the_points():
     for path in CHAPTERS:
         nb = nbformat.read(path, as_version=4)
         title = nb.cells[0].source.splitlines()[0].lstrip("# ").strip()
-        points = [c.metadata.nbgrader.points for c in graded_cells(nb)]
+        points = list(table_points(nb).values())
         total += sum(points)
         row = f"| {title} | {', '.join(map(str, points))} | {sum(points)} |"
         assert row in guide, f"book/instructors.md: the points table lacks `{row}`"
