@@ -118,6 +118,25 @@ def _stubs(solution):
     return stubs
 
 
+def _replace_sentence(paragraph, pattern, replacement):
+    """Replace ``pattern`` in a paragraph whose text runs over several Text nodes (one per line)."""
+    runs, run = [], []
+    for child in paragraph.children:
+        if isinstance(child, nodes.Text):
+            run.append(child)
+        elif run:
+            runs.append(run)
+            run = []
+    runs.append(run)
+    for run in runs:
+        text = "".join(node.astext() for node in run)
+        if run and pattern.search(text):
+            index = paragraph.index(run[0])
+            for node in run:
+                paragraph.remove(node)
+            paragraph.insert(index, nodes.Text(pattern.sub(replacement, text)))
+
+
 def _edit_pages(app, doctree):
     from convkit.myst_markdown import FOLDED_AWAY, HIDDEN_BEGIN, strip_hidden_tests
 
@@ -135,9 +154,9 @@ def _edit_pages(app, doctree):
             for child in cell.children:
                 if child.get("nb_element") == "cell_code_output":
                     child.children = [nodes.paragraph(text=NOT_RUN, classes=["check-not-run"])]
-    for text in list(doctree.findall(nodes.Text)):
-        if FOLDED_AWAY.search(text.astext()):
-            text.parent.replace(text, nodes.Text(FOLDED_AWAY.sub(NO_SOLUTIONS, text.astext())))
+    for paragraph in list(doctree.findall(nodes.paragraph)):
+        if FOLDED_AWAY.search(paragraph.astext()):
+            _replace_sentence(paragraph, FOLDED_AWAY, NO_SOLUTIONS)
     if _edition() == "course":
         for cell in _cells(doctree, "setup"):
             _set_text(_source_block(cell), course_setup(_source_block(cell).astext()))
