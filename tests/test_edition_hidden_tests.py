@@ -98,5 +98,5 @@ def test_solutions_stub_and_check_output(site):
     assert "raise NotImplementedError()" in page and "YOUR CODE HERE" in page  # the stub to work in
     assert "correct (exercise 1.1)" not in page and "runs when you run this cell" in page
     assert "folded away" not in page and "leaves the solutions out" in page
-    assert download.cells[1].source.startswith("### Exercise 1.1 (1 point): Warm-up")  # plain Markdown
+    assert download.cells[1].source.startswith("### Exercise 1 (1 point): Warm-up")  # plain; unnumbered toc
     assert all(not c.get("outputs") for c in download.cells if c.cell_type == "code")
