@@ -37,7 +37,7 @@ import nbformat
 
 from .myst_markdown import plain_notebook, read_bibliography
 
-__all__ = ["student_version", "plain_version", "chapter_number", "main", "INSTALL_HINT"]
+__all__ = ["student_version", "plain_version", "chapter_number", "with_pip_spec", "main", "INSTALL_HINT"]
 
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 
@@ -98,6 +98,19 @@ def student_version(nb, *, chapter=None, bibliography=None, notebooks=()):
     return plain_version(nb, chapter=chapter, bibliography=bibliography, notebooks=notebooks)
 
 
+REPOSITORY_SPEC = re.compile(r"git\+https?://[^\"'\s]+")
+
+
+def with_pip_spec(nb, spec: str):
+    """``nb`` with its set-up cell (tagged ``setup``) installing convkit from ``spec`` (e.g. the URL of a
+    wheel a course serves) instead of the repository, whose notebooks hold every solution."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "setup" in cell.metadata.get("tags", []):
+            cell.source = REPOSITORY_SPEC.sub(spec, cell.source).replace("from the book's repository",
+                                                                         "from this course's site")
+    return nb
+
+
 def _bibliography(path: Path | None, source: Path):
     path = path or next((p for p in (source / "references.bib", source.parent / "book" / "references.bib")
                          if p.is_file()), None)
@@ -115,6 +128,9 @@ def main(argv=None):
                       help="plain Markdown with the solutions kept: notebooks for an nbgrader course's source/")
     mode.add_argument("--with-solutions", action="store_true",
                       help="plain Markdown, each solution folded under a stub: an edition for readers")
+    ap.add_argument("--pip-spec", metavar="URL",
+                    help="where the set-up cells install convkit from instead of the repository (which holds "
+                         "the solutions), e.g. the wheel that `make course-edition` serves")
     args = ap.parse_args(argv)
     if not (args.for_nbgrader or args.with_solutions):
         try:
@@ -137,6 +153,8 @@ def main(argv=None):
                                 solutions="fold" if args.with_solutions else "drop", clear_outputs=args.with_solutions)
         else:
             out = student_version(nb, chapter=chapter, bibliography=bibliography, notebooks=names)
+        if args.pip_spec:
+            with_pip_spec(out, args.pip_spec)
         nbformat.write(out, args.dest / path.name)
         print(f"{path} -> {args.dest / path.name}")
     return 0

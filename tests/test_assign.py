@@ -161,3 +161,19 @@ def test_command_line_for_nbgrader_and_with_solutions(tmp_path):
     folded = nbformat.read(tmp_path / "--with-solutions" / "01_ex.ipynb", as_version=4)
     assert "raise NotImplementedError()" in folded.cells[1].source
     assert folded.cells[2].source.startswith("<details>") and MARKER in folded.cells[2].source
+
+
+def test_pip_spec_replaces_the_repository_in_the_set_up_cell(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    nb = myst_notebook()
+    nb.cells.insert(0, nbformat.v4.new_code_cell(
+        '# installed from the book\'s repository\n_source = os.environ.get("CONVKIT_PIP_SPEC", '
+        '"git+https://github.com/convkit-book/convkit@main")', metadata={"tags": ["setup"]}))
+    nbformat.write(nb, src / "01_ex.ipynb")
+    (src / "references.bib").write_text("@misc{cs231n, title = {CS231n notes}}")
+    url = "https://course.example/wheels/convkit-0.1.0-py3-none-any.whl"
+    subprocess.run([sys.executable, "-m", "convkit.assign", "--for-nbgrader", "--pip-spec", url, str(src),
+                    str(tmp_path / "out")], check=True, capture_output=True)
+    setup = nbformat.read(tmp_path / "out" / "01_ex.ipynb", as_version=4).cells[0].source
+    assert url in setup and "github.com" not in setup and "from this course's site" in setup

@@ -35,14 +35,12 @@ Without solutions (``nosolutions`` and ``course``):
 tests/test_edition_leaks.py scans every file of the built editions for every line of every solution.
 """
 import os
-import re
 import shutil
 from pathlib import Path
 
 from docutils import nodes
 
 EDITIONS = ("full", "nosolutions", "course")
-REPOSITORY_SPEC = re.compile(r"git\+https?://[^\"'\s]+")
 NOT_RUN = ("The check runs when you run this cell after your answer; "
            "this edition shows no result from the authors' run.")
 NO_SOLUTIONS = "This edition of the book leaves the solutions out: the check tells you when your answer is right."
@@ -70,8 +68,12 @@ def course_wheel_url():
 
 def course_setup(source: str) -> str:
     """A set-up cell's source that installs convkit from the course's wheel, not the repository."""
-    source = REPOSITORY_SPEC.sub(course_wheel_url(), source)
-    return source.replace("from the book's repository", "from this course's site")
+    import nbformat
+
+    from convkit.assign import with_pip_spec
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source, metadata={"tags": ["setup"]})])
+    return with_pip_spec(nb, course_wheel_url()).cells[0].source
 
 
 def _config_inited(app, config):
@@ -153,7 +155,7 @@ def _edit_pages(app, doctree):
         if _is_check(cell):
             for child in cell.children:
                 if child.get("nb_element") == "cell_code_output":
-                    child.children = [nodes.paragraph(text=NOT_RUN, classes=["check-not-run"])]
+                    child.children = [nodes.paragraph("", "", nodes.emphasis(text=NOT_RUN), classes=["check-not-run"])]
     for paragraph in list(doctree.findall(nodes.paragraph)):
         if FOLDED_AWAY.search(paragraph.astext()):
             _replace_sentence(paragraph, FOLDED_AWAY, NO_SOLUTIONS)
