@@ -66,7 +66,7 @@ book-nosolutions: book $(PRINT_STAMP)
 ## the repository. COURSE_URL is where the site will be published: make course-edition COURSE_URL=https://...
 COURSE_URL ?= http://127.0.0.1:8000
 COURSE := rm -rf book/_build_course/dist && { $(PY) -c "import setuptools" 2>/dev/null && iso=--no-build-isolation; \
-            $(PY) -m pip wheel -q --no-deps $$iso -w book/_build_course/dist .; } && BOOK_EDITION=course COURSE_URL=$(COURSE_URL) \
+            $(PY) -m pip wheel -q --no-deps $$iso -w book/_build_course/dist . && rm -rf build; } && BOOK_EDITION=course COURSE_URL=$(COURSE_URL) \
             CONVKIT_WHEEL=$$(ls book/_build_course/dist/convkit-*.whl) .venv/bin/jupyter-book build book --all \
             -W -n --keep-going --path-output book/_build_course
 course-edition: book $(PRINT_STAMP)
