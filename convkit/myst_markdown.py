@@ -338,7 +338,8 @@ def plain_notebook(nb, *, chapter=None, bibliography=None, notebooks=(), solutio
     """A copy of notebook ``nb`` (an nbformat node or dict) with plain-Markdown cells (see the module).
 
     ``chapter``: the chapter's number for the exercise headings; ``bibliography``: key -> BibTeX fields
-    (:func:`read_bibliography`); ``notebooks``: the names of the sibling notebooks ``{doc}`` may link to.
+    (:func:`read_bibliography`; a key cited but missing from it is an error; without one, the list names
+    the keys); ``notebooks``: the names of the sibling notebooks ``{doc}`` may link to.
     """
     nb = copy.deepcopy(nb)
     state = _State(chapter, bibliography, notebooks, solutions)
@@ -370,9 +371,11 @@ def plain_notebook(nb, *, chapter=None, bibliography=None, notebooks=(), solutio
             cells.append(cell)
     if state.cited:
         missing = [key for key in state.cited if key not in state.bibliography]
-        if missing:
+        if missing and bibliography is not None:
             raise KeyError(f"cited but not in the bibliography: {missing}")
-        refs = "\n".join(f"{n}. {format_reference(state.bibliography[key])}" for n, key in enumerate(state.cited, 1))
+        refs = "\n".join(f"{n}. " + (format_reference(state.bibliography[key]) if key in state.bibliography
+                                      else f"`{key}` (no bibliography given)")
+                          for n, key in enumerate(state.cited, 1))
         cells.append({"cell_type": "markdown", "metadata": {}, "source": f"## References\n\n{refs}"})
     for n, cell in enumerate(cells):  # nbformat 4.5 wants an id on every cell
         if "id" not in cell and nb.get("nbformat_minor", 0) >= 5:

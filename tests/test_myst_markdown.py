@@ -125,6 +125,8 @@ def test_a_citation_missing_from_the_bibliography_is_an_error():
     nb = notebook()
     with pytest.raises(KeyError, match="cs231n"):
         plain_notebook(nb, chapter=2, bibliography={})
+    keys_only = plain_notebook(nb, chapter=2)  # no bibliography at all: the list names the keys
+    assert keys_only["cells"][-1]["source"] == "## References\n\n1. `cs231n` (no bibliography given)"
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
