@@ -72,11 +72,16 @@ PRINT_CSS = """
   .cell_output, .output, .highlight, div[class*="highlight-"] { overflow: visible !important;
     max-height: none !important; }
   /* keep together what belongs together */
-  figure, .figure, table, img, .cell_output img, mjx-container[display="true"], .math,
+  figure, .figure, img, .cell_output img, mjx-container[display="true"], .math, tr,
   .jupyter-widgets, .widget-subarea, .ck-stepper, .admonition-title, .keep-whole {
     break-inside: avoid; page-break-inside: avoid; }
   figcaption, caption, .caption, p.caption { break-before: avoid; page-break-before: avoid; }
   h1, h2, h3, h4, .admonition-title, p.caption { break-after: avoid; page-break-after: avoid; }
+  /* a block taller than half a page (FIT_JS marks the others keep-whole) breaks between its lines */
+  pre:not(.keep-whole), div.highlight:not(.keep-whole), div[class*="highlight-"]:not(.keep-whole),
+  div.cell_input:not(.keep-whole), div.cell_output:not(.keep-whole), .admonition:not(.keep-whole),
+  table:not(.keep-whole) {
+    break-inside: auto !important; page-break-inside: auto !important; }
   h1, h2, h3, h4 { break-inside: avoid; page-break-inside: avoid; }
   /* folded solutions print unfolded */
   .check-not-run { font-style: italic; }
@@ -117,14 +122,21 @@ FIT_JS = """
     }
   }
   // what fits on half a page is kept whole; a taller block may break (at a line)
-  for (const el of document.querySelectorAll('div.cell_input, div.cell_output, div.highlight, .admonition')) {
+  const blocks = 'div.cell_input, div.cell_output, div.highlight, div[class*="highlight-"], .admonition, table';
+  for (const el of document.querySelectorAll(blocks)) {
     if (el.getBoundingClientRect().height < pageHeight / 2) el.classList.add('keep-whole');
   }
-  const wide = 'mjx-container[display="true"], .ck-stepper, .jupyter-widgets, table, .cell_output img, ' +
-               'div.highlight pre, .cell_output pre';
+  const wide = 'mjx-container[display="true"], .ck-stepper, .jupyter-widgets, table, .cell_output img';
   for (const el of document.querySelectorAll(wide)) {
     const room = el.parentElement.clientWidth;
     if (room > 0 && el.scrollWidth > room + 1) { el.style.zoom = room / el.scrollWidth; fitted++; }
+  }
+  // code with a token longer than the line: a smaller font (zoom would make the block unbreakable)
+  for (const el of document.querySelectorAll('div.highlight pre, .cell_output pre')) {
+    const room = el.clientWidth, size = parseFloat(getComputedStyle(el).fontSize);
+    if (room > 0 && el.scrollWidth > room + 1) {
+      el.style.fontSize = Math.max(size * room / el.scrollWidth, size * 0.6) + 'px'; fitted++;
+    }
   }
   return fitted;
 }

@@ -209,3 +209,20 @@ def test_no_name_is_broken_across_a_line(pdf):
     flat = squash(text)
     broken |= {s.replace(" ", "|") for s in spaced if re.search(rf"(?<!\w){re.escape(s)}(?!\w)", flat)}
     assert not broken, f"{pdf.name}: names broken mid-name: {sorted(broken)[:20]}"
+
+
+def text_bottoms(pdf) -> list[float]:
+    """Per page, how far down (in points) its body text reaches (footer left out)."""
+    boxes = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return [max([float(y) for y in re.findall(r'yMax="([\d.]+)"', page) if float(y) < A4_HEIGHT_PT - FOOTER_PT],
+                default=0.0) for page in boxes.split("<page ")[1:]]
+
+
+def test_no_half_empty_page_inside_a_chapter(pdf, pages):
+    """A page whose text stops above the middle, with no picture, is the last page of its part of the book
+    (a code frame too tall to keep whole must break, not move to the next page and leave this one empty)."""
+    starts = {int(n) for n in re.findall(r" (\d+)(?= |$)", pages[0])}  # the contents' page numbers
+    images = images_per_page(pdf)
+    half_empty = [n for n, bottom in enumerate(text_bottoms(pdf), 1)
+                  if bottom < A4_HEIGHT_PT / 2 and not images[n] and n + 1 not in starts and n > 1 and n < len(pages)]
+    assert not half_empty, f"{pdf.name}: pages left half empty inside a chapter: {half_empty}"
