@@ -45,8 +45,8 @@ print-tools:
 	@missing=""; test -x $(CHROMIUM) || missing="chromium"; \
 	  for tool in pdfunite pdfinfo pdftotext; do command -v $$tool >/dev/null || missing="$$missing poppler-utils"; done; \
 	  if [ -n "$$missing" ]; then \
-	    echo "Printing needs Debian's $$(echo $$missing | tr ' ' '\n' | sort -u | tr '\n' ' ')which are not installed."; \
-	    echo "Install them once (root): sudo apt-get install chromium poppler-utils"; exit 1; fi
+	    echo "Printing needs Debian's packages chromium and poppler-utils; missing here: $$(echo $$missing | tr ' ' '\n' | sort -u | xargs)."; \
+	    echo "Install them once (as root, or ask your admin): sudo apt-get install chromium poppler-utils"; exit 1; fi
 
 ## Build the book into book/_build/html (executes every notebook afresh; fails on any warning).
 book: $(BOOK_STAMP) $(ASSETS)
