@@ -63,13 +63,16 @@ def chapter_number(path) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def plain_version(nb, *, chapter=None, bibliography=None, notebooks=(), solutions="drop", clear_outputs=False):
-    """A copy of ``nb`` with its MyST rendered as plain Markdown and hidden tests removed (no nbgrader
-    needed): ``solutions="drop"`` keeps solution code cells as they are, ``"fold"`` folds each solution
-    under a stub (:func:`convkit.myst_markdown.plain_notebook`); ``clear_outputs``: the instructor's run's
-    outputs and widget state removed (a stored "correct" under a stub would mislead)."""
+def plain_version(nb, *, chapter=None, bibliography=None, notebooks=(), solutions="drop", clear_outputs=False,
+                  hidden_tests=False):
+    """A copy of ``nb`` with its MyST rendered as plain Markdown (no nbgrader needed): ``solutions="drop"``
+    keeps solution code cells as they are, ``"fold"`` folds each solution under a stub
+    (:func:`convkit.myst_markdown.plain_notebook`); ``clear_outputs``: the instructor's run's outputs and
+    widget state removed (a stored "correct" under a stub would mislead); ``hidden_tests``: keep nbgrader's
+    hidden tests (a course's source/: the grader needs them, and generate_assignment strips them from the
+    release), else removed."""
     plain = nbformat.from_dict(plain_notebook(nb, chapter=chapter, bibliography=bibliography,
-                                              notebooks=notebooks, solutions=solutions))
+                                              notebooks=notebooks, solutions=solutions, hidden_tests=hidden_tests))
     if clear_outputs:
         for cell in plain.cells:
             if cell.cell_type == "code":
@@ -150,7 +153,8 @@ def main(argv=None):
         nb, chapter = nbformat.read(path, as_version=4), chapter_number(path)
         if args.for_nbgrader or args.with_solutions:
             out = plain_version(nb, chapter=chapter, bibliography=bibliography, notebooks=names,
-                                solutions="fold" if args.with_solutions else "drop", clear_outputs=args.with_solutions)
+                                solutions="fold" if args.with_solutions else "drop", clear_outputs=args.with_solutions,
+                                hidden_tests=args.for_nbgrader)
         else:
             out = student_version(nb, chapter=chapter, bibliography=bibliography, notebooks=names)
         if args.pip_spec:

@@ -334,12 +334,13 @@ def _only_fence(source: str, name: str) -> bool:
                         source) is not None
 
 
-def plain_notebook(nb, *, chapter=None, bibliography=None, notebooks=(), solutions="drop"):
+def plain_notebook(nb, *, chapter=None, bibliography=None, notebooks=(), solutions="drop", hidden_tests=False):
     """A copy of notebook ``nb`` (an nbformat node or dict) with plain-Markdown cells (see the module).
 
     ``chapter``: the chapter's number for the exercise headings; ``bibliography``: key -> BibTeX fields
     (:func:`read_bibliography`; a key cited but missing from it is an error; without one, the list names
-    the keys); ``notebooks``: the names of the sibling notebooks ``{doc}`` may link to.
+    the keys); ``notebooks``: the names of the sibling notebooks ``{doc}`` may link to; ``hidden_tests``:
+    keep nbgrader's hidden tests (for a course's source/, whose release nbgrader strips them from itself).
     """
     nb = copy.deepcopy(nb)
     state = _State(chapter, bibliography, notebooks, solutions)
@@ -348,7 +349,7 @@ def plain_notebook(nb, *, chapter=None, bibliography=None, notebooks=(), solutio
     for cell in nb["cells"]:
         source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
         if cell["cell_type"] == "code":
-            source = strip_hidden_tests(source)
+            source = source if hidden_tests else strip_hidden_tests(source)
             if solutions == "fold" and (in_solution or BEGIN in source):
                 solution = "\n".join(line for line in source.splitlines() if line.strip() not in (BEGIN, END))
                 cells.append({**cell, "source": stub_source(source), "outputs": [], "execution_count": None})

@@ -51,6 +51,9 @@ AUTOGRADE = "nbgrader autograde {a}"
 FEEDBACK = "nbgrader generate_feedback {a}"
 EXPORT = "nbgrader export"
 VALIDATE = "nbgrader validate {a}.ipynb"
+# The course's source/ takes the chapters with their MyST rendered as plain Markdown (solutions and hidden
+# tests kept), so that the release and the feedback read cleanly in JupyterLab.
+PLAIN = "python -m convkit.assign --for-nbgrader notebooks ~/courses/convolution/plain"
 
 
 def guide_config() -> str:
@@ -107,8 +110,8 @@ def finish(process: subprocess.Popen) -> str:
 WHOLE_JOURNEY = {EXAMPLE, CHAPTERS[-1].stem}
 
 
-def workflow(path: Path, course: Path) -> dict:
-    """The whole workflow for one chapter, in a course of its own."""
+def workflow(path: Path, course: Path, plain: Path) -> dict:
+    """The whole workflow for one chapter, in a course of its own; ``plain``: the guide's plain notebooks."""
     course.mkdir(parents=True)
     (course / "nbgrader_config.py").write_text(guide_config(), encoding="utf-8")
     a = path.stem
@@ -122,7 +125,7 @@ def workflow(path: Path, course: Path) -> dict:
         return out
 
     (course / "source" / a).mkdir(parents=True)
-    shutil.copy(path, course / "source" / a / path.name)
+    shutil.copy(plain / path.name, course / "source" / a / path.name)
     timed("generate_assignment", GENERATE.format(a=a))
     release = course / "release" / a / path.name
 
@@ -200,8 +203,12 @@ def courses(tmp_path_factory):
     from concurrent.futures import ThreadPoolExecutor
 
     root = tmp_path_factory.mktemp("courses")
+    plain = root / "plain"
+    command = PLAIN.replace("~/courses/convolution/plain", str(plain)).split()
+    done = subprocess.run([sys.executable, *command[1:]], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
     with ThreadPoolExecutor(max_workers=2) as pool:
-        runs = {p.stem: pool.submit(workflow, p, root / p.stem) for p in CHAPTERS}
+        runs = {p.stem: pool.submit(workflow, p, root / p.stem, plain) for p in CHAPTERS}
         return {a: run.result() for a, run in runs.items()}
 
 
@@ -250,7 +257,7 @@ def test_chapter_workflow(path, courses):
 
 def test_the_guide_gives_these_commands():
     guide = GUIDE.read_text(encoding="utf-8")
-    for command in (GENERATE, COLLECT, AUTOGRADE, FEEDBACK, EXPORT, VALIDATE):
+    for command in (PLAIN, GENERATE, COLLECT, AUTOGRADE, FEEDBACK, EXPORT, VALIDATE):
         assert command.format(a=EXAMPLE) in guide, f"book/instructors.md does not say `{command}`"
 
 
