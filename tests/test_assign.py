@@ -34,12 +34,13 @@ def notebook(solution=SOLUTION):
 
 
 def run(nb):
-    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True).execute()  # a failed check raises
     return nb
 
 
 def text_of(cell):
-    return "".join(o.get("text", "") + "".join(o.get("data", {}).get("text/plain", "")) for o in cell.outputs)
+    return "".join(o.get("text", "") + "".join(o.get("data", {}).get("text/plain", "")) + o.get("evalue", "")
+                   for o in cell.outputs)
 
 
 def test_instructor_version_is_correct():
@@ -116,3 +117,64 @@ def test_without_nbgrader_one_line_and_exit_code_2(tmp_path):
     assert 'pip install -e ".[instructors]"' in out.stderr
     assert "nbgrader" in out.stderr
     assert not (tmp_path / "student").exists()
+
+
+MYST = [nbformat.v4.new_markdown_cell(":::{exercise} Warm-up\n:label: ex-1-1\nWrite `my_corr2d` {cite}`cs231n`.\n:::"),
+        nbformat.v4.new_markdown_cell("```{solution-start} ex-1-1\n:class: dropdown\n```")]
+MYST_END = nbformat.v4.new_markdown_cell("```{solution-end}\n```")
+
+
+def myst_notebook():
+    nb = notebook()
+    nb.cells = [*MYST, nb.cells[1], MYST_END, nb.cells[2]]
+    nb.cells[-1].source += "\n### BEGIN HIDDEN TESTS\nassert my_corr2d is not None  # hidden_c0ffee\n### END HIDDEN TESTS"
+    nb.cells[-1].metadata["nbgrader"] = {"grade": True, "points": 2, "grade_id": "c", "locked": True,
+                                         "solution": False, "schema_version": 3}
+    return nb
+
+
+def test_student_version_is_plain_markdown_without_hidden_tests():
+    from convkit.myst_markdown import read_bibliography
+
+    bib = read_bibliography("@misc{cs231n, title = {CS231n notes}, year = {2016}}")
+    student = student_version(myst_notebook(), chapter=1, bibliography=bib)
+    assert [c.cell_type for c in student.cells] == ["markdown", "code", "code", "markdown"]
+    assert student.cells[0].source == "### Exercise 1.1 (2 points): Warm-up\n\nWrite `my_corr2d` [1]."
+    assert student.cells[-1].source == "## References\n\n1. *CS231n notes*. 2016."
+    assert "hidden_c0ffee" not in json.dumps(student) and student.cells[2].source == CHECK
+    assert MARKER not in json.dumps(student)
+
+
+def test_command_line_for_nbgrader_and_with_solutions(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    nbformat.write(myst_notebook(), src / "01_ex.ipynb")
+    (src / "references.bib").write_text("@misc{cs231n, title = {CS231n notes}}")
+    for flag in ("--for-nbgrader", "--with-solutions"):
+        subprocess.run([sys.executable, "-m", "convkit.assign", flag, str(src), str(tmp_path / flag)], check=True,
+                       capture_output=True)
+        out = nbformat.read(tmp_path / flag / "01_ex.ipynb", as_version=4)
+        text = json.dumps(out)
+        assert "{cite}" not in text and ":::" not in text and "hidden_c0ffee" not in text
+        assert out.cells[0].source.startswith("### Exercise 1.1 (2 points): Warm-up")
+    source = nbformat.read(tmp_path / "--for-nbgrader" / "01_ex.ipynb", as_version=4)
+    assert "# BEGIN SOLUTION" in source.cells[1].source  # nbgrader makes the release from it
+    folded = nbformat.read(tmp_path / "--with-solutions" / "01_ex.ipynb", as_version=4)
+    assert "raise NotImplementedError()" in folded.cells[1].source
+    assert folded.cells[2].source.startswith("<details>") and MARKER in folded.cells[2].source
+
+
+def test_pip_spec_replaces_the_repository_in_the_set_up_cell(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    nb = myst_notebook()
+    nb.cells.insert(0, nbformat.v4.new_code_cell(
+        '# installed from the book\'s repository\n_source = os.environ.get("CONVKIT_PIP_SPEC", '
+        '"git+https://github.com/convkit-book/convkit@main")', metadata={"tags": ["setup"]}))
+    nbformat.write(nb, src / "01_ex.ipynb")
+    (src / "references.bib").write_text("@misc{cs231n, title = {CS231n notes}}")
+    url = "https://course.example/wheels/convkit-0.1.0-py3-none-any.whl"
+    subprocess.run([sys.executable, "-m", "convkit.assign", "--for-nbgrader", "--pip-spec", url, str(src),
+                    str(tmp_path / "out")], check=True, capture_output=True)
+    setup = nbformat.read(tmp_path / "out" / "01_ex.ipynb", as_version=4).cells[0].source
+    assert url in setup and "github.com" not in setup and "from this course's site" in setup

@@ -17,6 +17,20 @@ from convkit.checks import base
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+#: The grader's side of the package, not checks: convkit.checks.grading and convkit.checks.course.
+GRADER_MODULES = {"grading", "course"}
+
+
+@pytest.fixture(autouse=True)
+def results_returned(request, monkeypatch):
+    """The tests of a check's words read its result: a check not passed returns it here, instead of raising.
+
+    And the checks' right answers below call convkit's own functions, which the checks switch off while
+    they run: here they stay on. Tests named ``test_grading_*`` see the checks as a notebook does.
+    """
+    if not request.node.name.startswith("test_grading_"):
+        monkeypatch.setattr(base, "_finish", lambda result: result)
+        monkeypatch.setattr(base, "_SWITCH_OFF", False)
 
 
 def stub(*args):
@@ -78,12 +92,124 @@ def test_hints_for_common_mistakes():
 
 
 @pytest.mark.parametrize("answer", [lambda: None, lambda: 42, stub], ids=["ellipsis", "wrong", "stub"])
-def test_hand_answer_not_passed_raises_while_nbgrader_grades(answer, monkeypatch):
-    assert not checks.check_answer("2.1", answer)  # in Jupyter: a message
-    monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
-    with pytest.raises(checks.NotYetError, match=r"not yet \(exercise 2\.1\)"):
+@pytest.mark.parametrize("grading", [False, True], ids=["jupyter", "nbgrader"])
+def test_grading_a_hand_answer_not_passed_always_raises(answer, grading, monkeypatch):
+    """No environment variable decides whether a failure fails: it raises in Jupyter as under nbgrader."""
+    if grading:
+        monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
+    else:
+        monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    with pytest.raises(checks.NotYetError, match=r"not yet \(exercise 2\.1\)") as failed:
         checks.check_answer("2.1", answer)
-    assert checks.check_answer("2.1", lambda: (ck.output_size(28, 5), ck.output_size(28, 5, 1, 2))) is None
+    assert not failed.value.result and failed.value.message.startswith("not yet (exercise 2.1)")
+    right = checks.check_answer("2.1", lambda: (ck.output_size(28, 5), ck.output_size(28, 5, 1, 2)))
+    assert (right is None) if grading else repr(right) == "correct (exercise 2.1)"
+
+
+def test_grading_a_failure_renders_as_its_message_only():
+    """IPython shows a NotYetError through _render_traceback_: the message, wrapped, arrays kept whole."""
+    with pytest.raises(checks.NotYetError) as failed:
+        checks.check_conv2d_forward(lambda x, w, b, s, p: np.zeros((2, 3, 4, 4)) + 1e6)
+    lines = failed.value._render_traceback_()
+    plain = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in lines]
+    assert plain[0].startswith("not yet (multi-channel forward)"), plain
+    assert "\n".join(plain).replace("\n  ", " ").replace("\n", " ") or True
+    assert all(len(line) <= base.WIDTH for line in plain if not line.startswith(("[", " [")))
+    assert not any("Traceback" in line or "File " in line for line in plain)
+    assert "".join(line.strip() for line in plain).replace(" ", "") == \
+        "".join(failed.value.message.split()).replace(" ", "")  # the same words, only wrapped
+
+
+def _my_backward_by_convkit(dout, x, w, p):
+    dx, dw, _ = ck.conv2d_backward(dout[None, None], x[None, None], w[None, None], 1, p)
+    return dx[0, 0], dw[0, 0]
+
+
+def test_grading_convkit_own_answer_is_switched_off_while_its_check_runs():
+    saved = ck.conv2d_backward  # bound before the check: switched off too
+    with pytest.raises(checks.NotYetError, match="write it yourself: convkit.conv2d_backward is switched off"):
+        checks.check_conv2d_backward(lambda dout, x, w, p: (saved, _my_backward_by_convkit(dout, x, w, p))[1])
+    # restored afterwards, also after the error
+    x, w = np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2))
+    assert ck.conv2d_backward(np.ones((1, 1, 2, 2)), x, w)[0].sum() == 16
+    # a function the exercise may use stays on: corr2d in the 2-D backward pass
+    def by_corr2d(dout, x, w, p):
+        (fh, fw), (h, wd) = w.shape, x.shape
+        return ck.corr2d(np.pad(dout, ((fh - 1,) * 2, (fw - 1,) * 2)), w[::-1, ::-1])[p:p + h, p:p + wd], \
+            ck.corr2d(np.pad(x, p), dout)
+    assert checks.check_conv2d_backward(by_corr2d)
+
+
+def test_grading_the_grader_run_ignores_what_the_students_code_replaced(monkeypatch):
+    """grading.grade reads the checks afresh: a fake convkit.checks in sys.modules, patched functions,
+    or a missing NBGRADER_EXECUTION change nothing."""
+    import sys
+    import types
+
+    from convkit.checks import grading
+
+    fake = types.ModuleType("convkit.checks")
+    fake.__getattr__ = lambda name: (lambda *a, **k: "correct")
+    monkeypatch.setitem(sys.modules, "convkit.checks", fake)
+    monkeypatch.setitem(sys.modules, "convkit.checks.base", fake)
+    monkeypatch.setattr(checks, "check_flip", lambda fn: "correct")
+    monkeypatch.setattr(base, "_finish", lambda result: result)
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    with pytest.raises(AssertionError, match=r"exercise 1\.3 \(3 points\): not yet \(kernel flip\)"):
+        grading.grade("1.3", "check_flip", lambda w: w, seed=7)
+    assert grading.grade("1.3", "check_flip", lambda w: w[::-1, ::-1], seed=7) is None
+
+
+def test_grading_hidden_cases_are_other_cases():
+    """A function that only knows the released cases' answers passes the visible check, not the grader's."""
+    from convkit.checks import grading
+
+    seen = {}
+
+    def recording(n, f, s, p):
+        seen[(n, f, s, p)] = True
+        return right_sizes(n, f, s, p)
+
+    def right_sizes(n, f, s, p):
+        if (n - f + 2 * p) % s:
+            raise ValueError("not whole")
+        return (n - f + 2 * p) // s + 1
+
+    checks.check_output_size(recording)
+    known = dict(seen)
+
+    def memorised(n, f, s, p):
+        if (n, f, s, p) not in known:
+            return -1
+        return right_sizes(n, f, s, p)
+
+    assert checks.check_output_size(memorised) is not None
+    with pytest.raises(AssertionError, match="expected"):
+        grading.grade("2.2", "check_output_size", memorised, seed=2194)
+
+
+def test_grading_every_check_cell_runs_the_grader_on_its_own_call():
+    """Each graded cell: a hidden block that calls grading.grade with the visible call's check and arguments,
+    its exercise and grade_id as convkit/checks/points.csv gives them."""
+    from convkit.checks import grading
+
+    table = grading.points()
+    seen = set()
+    for path in CHAPTERS:
+        for cell in json.loads(path.read_text())["cells"]:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if not meta.get("grade"):
+                continue
+            source = "".join(cell["source"])
+            hidden, visible = source.split("### END HIDDEN TESTS\n")
+            imports, hidden = hidden.split("### BEGIN HIDDEN TESTS\n")
+            assert all(line.startswith(("from ", "import ")) for line in imports.splitlines())  # runs first
+            exercise, check, args = re.search(r'_grading\.grade\("([\d.]+)", "(\w+)", (.*), seed=\d+\)', hidden).groups()
+            assert re.search(rf"checks\.{check}\({re.escape(args)}\)\s*$", visible), (path.name, source)
+            points, grade_id, _ = table[exercise]
+            assert meta["grade_id"] == grade_id and meta["points"] == points, (path.name, meta)
+            seen.add(exercise)
+    assert seen == set(table)
 
 
 # Chapter 8's checks: dilation and the transposed convolution.
@@ -574,14 +700,18 @@ def test_right_stub_and_crash(check):
     assert not crashed and "your function raised KeyError" in repr(crashed)
 
 
-# While nbgrader grades (NBGRADER_EXECUTION set), a check not passed must raise, or the graded cell
-# scores full points for an untouched stub.
+# A check not passed must raise, or the graded cell scores full points for an untouched stub; a right
+# answer passes while nbgrader grades (printed: no value for nbgrader to parse), its convkit functions on.
 @pytest.mark.parametrize("check, right", [*ALL_RIGHT.items(), *HAND.items()], ids=lambda c: getattr(c, "__name__", ""))
-def test_not_passed_raises_while_nbgrader_grades(check, right, monkeypatch, capsys):
+def test_grading_not_passed_raises(check, right, monkeypatch, capsys):
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    with pytest.raises(checks.NotYetError, match="not yet .*NotImplementedError"):
+        check(stub)
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     with pytest.raises(checks.NotYetError, match="not yet .*NotImplementedError"):
         check(stub)
-    assert check(right) is None  # a right answer passes: printed, no value for nbgrader to parse
+    monkeypatch.setattr(base, "_SWITCH_OFF", False)  # the right answers here call convkit's own functions
+    assert check(right) is None
     assert capsys.readouterr().out.startswith("correct")
 
 
@@ -589,7 +719,8 @@ def test_not_passed_raises_while_nbgrader_grades(check, right, monkeypatch, caps
 
 def chapter_modules():
     """convkit.checks.base and every chapter module, imported."""
-    return [importlib.import_module(f"convkit.checks.{info.name}") for info in pkgutil.iter_modules(checks.__path__)]
+    return [importlib.import_module(f"convkit.checks.{info.name}") for info in pkgutil.iter_modules(checks.__path__)
+            if info.name not in GRADER_MODULES]
 
 
 def notebook_code(path):

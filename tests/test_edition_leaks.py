@@ -313,3 +313,33 @@ def test_the_scan_finds_a_planted_marker(tmp_path):
     } | {(f"_sources/notebooks/{stem}.ipynb", "line", f"{other}: {line}")  # the rest of the served notebook
          for other, (other_nb, _) in chapters.items() for line in solution_lines(other_nb)
          if line in solution_lines(nb)}, leaks
+
+
+# --- the course edition (make course-edition) ---------------------------------------------------------
+
+COURSE = ROOT / "book" / "_build_course" / "_build"
+
+
+def test_course_edition_holds_no_solution_and_no_way_to_the_repository():
+    """The course edition: no solution line, image or word (the same scan), no link or install from the
+    repository anywhere, and every set-up cell installs the wheel that is served with the site."""
+    if not (COURSE / "html").is_dir():
+        pytest.fail(f"{COURSE / 'html'} missing: run `make course-edition` (make test builds it)")
+    chapters = load_chapters(COURSE)
+    scanned, leaks = scan(COURSE / "html", chapters)
+    assert scanned > 100 and not leaks, "\n".join(map(str, leaks))
+    repository = yaml.safe_load((ROOT / "book" / "_config.yml").read_text())["repository"]["url"]
+    host_path = repository.split("://", 1)[-1].rstrip("/")
+    files = sorted(p for p in (COURSE / "html").rglob("*") if p.is_file())
+    mentions = [p.relative_to(COURSE / "html").as_posix() for p in files
+                if host_path.encode() in p.read_bytes() or b"git+" in p.read_bytes()]
+    assert not mentions, f"the repository is named in {mentions}"
+    wheels = list((COURSE / "html" / "wheels").glob("convkit-*.whl"))
+    assert len(wheels) == 1
+    for path in CHAPTERS:
+        served = nbformat.read(COURSE / "html" / "_sources" / "notebooks" / path.name, as_version=4)
+        setup = next(c for c in served.cells if "setup" in c.metadata.get("tags", []))
+        url = re.search(r'"(https?://[^"]+\.whl)"', setup.source).group(1)
+        assert url.endswith("/wheels/" + wheels[0].name), url
+        page = (COURSE / "html" / "notebooks" / f"{path.stem}.html").read_text(encoding="utf-8")
+        assert wheels[0].name in page and "mybinder.org" not in page and "colab.research" not in page

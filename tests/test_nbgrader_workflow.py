@@ -51,6 +51,9 @@ AUTOGRADE = "nbgrader autograde {a}"
 FEEDBACK = "nbgrader generate_feedback {a}"
 EXPORT = "nbgrader export"
 VALIDATE = "nbgrader validate {a}.ipynb"
+# The course's source/ takes the chapters with their MyST rendered as plain Markdown (solutions and hidden
+# tests kept), so that the release and the feedback read cleanly in JupyterLab.
+PLAIN = "python -m convkit.assign --for-nbgrader notebooks ~/courses/convolution/plain"
 
 
 def guide_config() -> str:
@@ -62,6 +65,15 @@ def guide_config() -> str:
 
 def graded_cells(nb):
     return [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+
+
+def table_points(nb):
+    """{grade_id: points} of ``nb``'s graded cells, from convkit/checks/points.csv (what generate_assignment
+    writes into them, with the guide's configuration)."""
+    from convkit.checks.course import read_points
+
+    table = read_points()
+    return {c.metadata.nbgrader.grade_id: table[c.metadata.nbgrader.grade_id] for c in graded_cells(nb)}
 
 
 def exercises(nb):
@@ -98,8 +110,8 @@ def finish(process: subprocess.Popen) -> str:
 WHOLE_JOURNEY = {EXAMPLE, CHAPTERS[-1].stem}
 
 
-def workflow(path: Path, course: Path) -> dict:
-    """The whole workflow for one chapter, in a course of its own."""
+def workflow(path: Path, course: Path, plain: Path) -> dict:
+    """The whole workflow for one chapter, in a course of its own; ``plain``: the guide's plain notebooks."""
     course.mkdir(parents=True)
     (course / "nbgrader_config.py").write_text(guide_config(), encoding="utf-8")
     a = path.stem
@@ -113,7 +125,7 @@ def workflow(path: Path, course: Path) -> dict:
         return out
 
     (course / "source" / a).mkdir(parents=True)
-    shutil.copy(path, course / "source" / a / path.name)
+    shutil.copy(plain / path.name, course / "source" / a / path.name)
     timed("generate_assignment", GENERATE.format(a=a))
     release = course / "release" / a / path.name
 
@@ -191,8 +203,12 @@ def courses(tmp_path_factory):
     from concurrent.futures import ThreadPoolExecutor
 
     root = tmp_path_factory.mktemp("courses")
+    plain = root / "plain"
+    command = PLAIN.replace("~/courses/convolution/plain", str(plain)).split()
+    done = subprocess.run([sys.executable, *command[1:]], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
     with ThreadPoolExecutor(max_workers=2) as pool:
-        runs = {p.stem: pool.submit(workflow, p, root / p.stem) for p in CHAPTERS}
+        runs = {p.stem: pool.submit(workflow, p, root / p.stem, plain) for p in CHAPTERS}
         return {a: run.result() for a, run in runs.items()}
 
 
@@ -201,7 +217,7 @@ def test_chapter_workflow(path, courses):
     a = path.stem
     course = courses[a]
     nb = nbformat.read(path, as_version=4)
-    points = {c.metadata.nbgrader.grade_id: c.metadata.nbgrader.points for c in graded_cells(nb)}
+    points = table_points(nb)
     scores = course["scores"]
     top = scores["max"]
     assert top == sum(points.values()) >= 3, (top, points)
@@ -231,14 +247,17 @@ def test_chapter_workflow(path, courses):
     untouched = course["validate"]["untouched"]
     assert f"VALIDATION FAILED ON {n_graded} CELL(S)!" in untouched, untouched
     assert "Success" not in untouched
-    # each failing check says why, with the check's own message (an AssertionError subclass)
-    assert untouched.count("NotYetError: not yet (") == n_graded, untouched
-    assert "the function still raises NotImplementedError" in untouched
+    # each failing check says why, with the check's own message only (no traceback through the checks),
+    # whole: no line cut short ("...")
+    assert untouched.count("not yet (") == n_graded, untouched
+    assert "Traceback" not in untouched and "checks/base.py" not in untouched
+    assert "replace the stub with your code" in " ".join(untouched.split()), untouched  # wrapped, not cut
+    assert not re.search(r"\.\.\.$", untouched, re.M), untouched
 
 
 def test_the_guide_gives_these_commands():
     guide = GUIDE.read_text(encoding="utf-8")
-    for command in (GENERATE, COLLECT, AUTOGRADE, FEEDBACK, EXPORT, VALIDATE):
+    for command in (PLAIN, GENERATE, COLLECT, AUTOGRADE, FEEDBACK, EXPORT, VALIDATE):
         assert command.format(a=EXAMPLE) in guide, f"book/instructors.md does not say `{command}`"
 
 
@@ -248,7 +267,7 @@ def test_the_guide_gives_the_points():
     for path in CHAPTERS:
         nb = nbformat.read(path, as_version=4)
         title = nb.cells[0].source.splitlines()[0].lstrip("# ").strip()
-        points = [c.metadata.nbgrader.points for c in graded_cells(nb)]
+        points = list(table_points(nb).values())
         total += sum(points)
         row = f"| {title} | {', '.join(map(str, points))} | {sum(points)} |"
         assert row in guide, f"book/instructors.md: the points table lacks `{row}`"

@@ -1,81 +1,219 @@
-"""Which edition of the book to build: with solutions (default) or without.
+"""Which edition of the book to build: with solutions (default), without, or a course's.
 
-``BOOK_EDITION=nosolutions`` (``make book-nosolutions``, into book/_build_nosolutions/) builds an
-edition that holds no solution anywhere a reader can reach:
+``BOOK_EDITION`` selects it:
 
-* pages and search index: every solution block is removed from the document, with the solution code
-  cell inside it, as soon as it is read (before Sphinx collects its images, labels and words).
-  sphinx-exercise's own ``hide_solutions`` option fails on gated ``solution-start``/``solution-end``
-  blocks in version 1.2.1; by ``doctree-read`` sphinx-exercise has merged each gated block into one
-  solution node, which is removed here;
+* ``full`` (``make book``): solutions folded under each exercise;
+* ``nosolutions`` (``make book-nosolutions``, into book/_build_nosolutions/): no solution anywhere a
+  reader can reach;
+* ``course`` (``make course-edition``, into book/_build_course/): the solutions-free edition whose
+  set-up cells install convkit from a wheel served beside the site (``COURSE_URL``/wheels/, the wheel
+  given by ``CONVKIT_WHEEL``) instead of from the repository, whose ``notebooks/`` hold every solution.
+
+Every edition: nbgrader's hidden tests (``### BEGIN HIDDEN TESTS`` ... ``### END HIDDEN TESTS`` in a
+graded check cell) are removed from the pages, the search index and the downloadable notebooks, as
+``nbgrader generate_assignment`` removes them from a release.
+
+Without solutions (``nosolutions`` and ``course``):
+
+* pages and search index: every solution block is removed from the document as soon as it is read
+  (before Sphinx collects its images, labels and words); in its place the reader gets the stub to work
+  in (the solution cell as nbgrader's ClearSolutions leaves it: ``# YOUR CODE HERE`` and ``raise
+  NotImplementedError()``). sphinx-exercise's own ``hide_solutions`` option fails on gated
+  ``solution-start``/``solution-end`` blocks in version 1.2.1; by ``doctree-read`` sphinx-exercise has
+  merged each gated block into one solution node, which is replaced here;
+* the check cells show no result of the instructor's run (it ran on the solution: "correct" under an
+  empty stub would mislead), but a sentence that the check runs when the reader runs it; the chapters'
+  sentence "In the book the solutions are folded away; ..." is replaced by one that is true here;
 * downloads: Sphinx copies each page's source file to ``_sources/`` (the page's download button). For
   a chapter that is the full notebook, so it is replaced by its student version
-  (:func:`convkit.assign.student_version`: nbgrader's ClearSolutions, outputs cleared);
+  (:func:`convkit.assign.student_version`: nbgrader's ClearSolutions, outputs cleared, plain Markdown);
 * execution: the edition runs the same notebooks as the full book, so it reuses the full build's
-  jupyter-cache (book/_build/.jupyter_cache) instead of executing them again (``make
-  book-nosolutions`` builds the full book first, so the cache is fresh);
+  jupyter-cache (book/_build/.jupyter_cache) instead of executing them again;
 * launch buttons (Binder, Colab) are left out: they open the repository's notebooks, solutions
-  included. (Pointing them at student versions would need those notebooks published somewhere.)
+  included.
 
-tests/test_edition_leaks.py scans every file of the built edition for every line of every solution.
+tests/test_edition_leaks.py scans every file of the built editions for every line of every solution.
 """
 import os
+import shutil
 from pathlib import Path
+
+from docutils import nodes
+
+EDITIONS = ("full", "nosolutions", "course")
+NOT_RUN = ("The check runs when you run this cell after your answer; "
+           "this edition shows no result from the authors' run.")
+NO_SOLUTIONS = "This edition of the book leaves the solutions out: the check tells you when your answer is right."
 
 
 def _edition():
     edition = os.environ.get("BOOK_EDITION", "full")
-    if edition not in ("full", "nosolutions"):
-        raise ValueError(f"BOOK_EDITION must be 'full' or 'nosolutions'; got {edition!r}")
+    if edition not in EDITIONS:
+        raise ValueError(f"BOOK_EDITION must be one of {EDITIONS}; got {edition!r}")
     return edition
 
 
-def _no_launch_buttons(app, config):
-    if _edition() == "nosolutions":
+def _without_solutions():
+    return _edition() != "full"
+
+
+def course_wheel_url():
+    """The URL the course edition's set-up cells install convkit from (``COURSE_URL``/wheels/NAME)."""
+    site, wheel = os.environ.get("COURSE_URL", ""), os.environ.get("CONVKIT_WHEEL", "")
+    if not site.startswith(("https://", "http://")) or not wheel.endswith(".whl"):
+        raise ValueError("BOOK_EDITION=course needs COURSE_URL (where the site is published, https://...) and "
+                         "CONVKIT_WHEEL (the wheel built from this checkout); `make course-edition` sets both")
+    return f"{site.rstrip('/')}/wheels/{Path(wheel).name}"
+
+
+def course_setup(source: str) -> str:
+    """A set-up cell's source that installs convkit from the course's wheel, not the repository."""
+    import nbformat
+
+    from convkit.assign import with_pip_spec
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source, metadata={"tags": ["setup"]})])
+    return with_pip_spec(nb, course_wheel_url()).cells[0].source
+
+
+def _config_inited(app, config):
+    if _without_solutions():
         config.html_theme_options["launch_buttons"] = {}
+        if not config.nb_execution_cache_path:  # reuse what the full build executed
+            config.nb_execution_cache_path = str(Path(app.srcdir) / "_build" / ".jupyter_cache")
+    if _edition() == "course":
+        course_wheel_url()  # fail early without COURSE_URL and CONVKIT_WHEEL
 
 
-def _reuse_full_build_execution(app, config):
-    if _edition() == "nosolutions" and not config.nb_execution_cache_path:
-        config.nb_execution_cache_path = str(Path(app.srcdir) / "_build" / ".jupyter_cache")
+def _set_text(block, text):
+    block.children = [nodes.Text(text)]
+    block.rawsource = text
 
 
-def _drop_solutions(app, doctree):
-    if _edition() != "nosolutions":
+def _cells(doctree, tag=None):
+    for node in doctree.findall(nodes.container):
+        if node.get("nb_element") == "cell_code" and (tag is None or f"tag_{tag}" in node["classes"]):
+            yield node
+
+
+def _source_block(cell):
+    return next(iter(cell.findall(nodes.literal_block)), None)
+
+
+def _is_check(cell):
+    block = _source_block(cell)
+    return "tag_check" in cell["classes"] or (block is not None and "checks.check_" in block.astext())
+
+
+def _stubs(solution):
+    """The code cells of a solution block, as the stubs a student starts from (no outputs)."""
+    from convkit.myst_markdown import stub_source
+
+    stubs = []
+    for cell in _cells(solution):
+        stub = cell.deepcopy()
+        for child in list(stub.children):
+            if child.get("nb_element") == "cell_code_output":
+                stub.remove(child)
+        _set_text(_source_block(stub), stub_source(_source_block(stub).astext()))
+        stubs.append(stub)
+    return stubs
+
+
+def _replace_sentence(paragraph, pattern, replacement):
+    """Replace ``pattern`` in a paragraph whose text runs over several Text nodes (one per line)."""
+    runs, run = [], []
+    for child in paragraph.children:
+        if isinstance(child, nodes.Text):
+            run.append(child)
+        elif run:
+            runs.append(run)
+            run = []
+    runs.append(run)
+    for run in runs:
+        text = "".join(node.astext() for node in run)
+        if run and pattern.search(text):
+            index = paragraph.index(run[0])
+            for node in run:
+                paragraph.remove(node)
+            paragraph.insert(index, nodes.Text(pattern.sub(replacement, text)))
+
+
+def _edit_pages(app, doctree):
+    from convkit.myst_markdown import FOLDED_AWAY, HIDDEN_BEGIN, strip_hidden_tests
+
+    for block in doctree.findall(nodes.literal_block):
+        if HIDDEN_BEGIN in block.astext():
+            _set_text(block, strip_hidden_tests(block.astext()))
+    if not _without_solutions():
         return
     from sphinx_exercise.nodes import solution_node
 
     for node in list(doctree.findall(solution_node)):
-        node.parent.remove(node)
+        node.parent.replace(node, _stubs(node))
+    for cell in list(_cells(doctree)):
+        if _is_check(cell):
+            for child in cell.children:
+                if child.get("nb_element") == "cell_code_output":
+                    child.children = [nodes.paragraph("", "", nodes.emphasis(text=NOT_RUN), classes=["check-not-run"])]
+    for paragraph in list(doctree.findall(nodes.paragraph)):
+        if FOLDED_AWAY.search(paragraph.astext()):
+            _replace_sentence(paragraph, FOLDED_AWAY, NO_SOLUTIONS)
+    if _edition() == "course":
+        for cell in _cells(doctree, "setup"):
+            _set_text(_source_block(cell), course_setup(_source_block(cell).astext()))
 
 
-def _serve_student_versions(app, exception):
-    """Overwrite each chapter's copy under ``_sources/`` with its student version."""
-    if exception is not None or _edition() != "nosolutions" or app.builder.format != "html":
+def _chapter(app, docname):
+    numbers = app.env.toc_secnumbers.get(docname, {}).get("", ())
+    return numbers[0] if numbers else None
+
+
+def _serve_notebooks(app, exception):
+    """Each chapter's copy under ``_sources/``: hidden tests removed; without solutions, its student version."""
+    if exception is not None or app.builder.format != "html":
         return
     import nbformat
 
-    from convkit.assign import student_version
+    from convkit.myst_markdown import read_bibliography, strip_hidden_tests
 
     sources = Path(app.outdir) / "_sources"
     suffix = app.config.html_sourcelink_suffix or ""
-    for docname in sorted(app.env.found_docs):
-        source = Path(app.env.doc2path(docname))
-        if source.suffix != ".ipynb":
-            continue
+    bib = Path(app.srcdir) / "references.bib"
+    bibliography = read_bibliography(bib.read_text(encoding="utf-8")) if bib.is_file() else {}
+    chapters = {docname: Path(app.env.doc2path(docname)) for docname in sorted(app.env.found_docs)
+                if Path(app.env.doc2path(docname)).suffix == ".ipynb"}
+    for docname, source in chapters.items():
         name = docname + source.suffix
         copy = sources / (name if name.endswith(suffix) else name + suffix)
         if not copy.is_file():
             raise FileNotFoundError(f"{copy}: Sphinx did not copy the source of {docname} where expected")
-        nbformat.write(student_version(nbformat.read(source, as_version=4)), copy)
+        nb = nbformat.read(source, as_version=4)
+        if _without_solutions():
+            from convkit.assign import student_version
+
+            nb = student_version(nb, chapter=_chapter(app, docname), bibliography=bibliography,
+                                 notebooks=[p.name for p in chapters.values()])
+            if _edition() == "course":
+                for cell in nb.cells:
+                    if "setup" in cell.metadata.get("tags", []):
+                        cell.source = course_setup(cell.source)
+        else:
+            for cell in nb.cells:
+                if cell.cell_type == "code":
+                    cell.source = strip_hidden_tests(cell.source)
+        nbformat.write(nb, copy)
+    if _edition() == "course":
+        wheels = Path(app.outdir) / "wheels"
+        wheels.mkdir(exist_ok=True)
+        shutil.copy2(os.environ["CONVKIT_WHEEL"], wheels / Path(os.environ["CONVKIT_WHEEL"]).name)
 
 
 def setup(app):
     _edition()  # fail early on a misspelt edition
-    app.connect("config-inited", _no_launch_buttons)
-    app.connect("config-inited", _reuse_full_build_execution)
+    app.connect("config-inited", _config_inited)
     # Before Sphinx's own doctree-read collectors (priority 500): no image, label or word of a solution
-    # is recorded.
-    app.connect("doctree-read", _drop_solutions, priority=400)
-    app.connect("build-finished", _serve_student_versions)
+    # or a hidden test is recorded.
+    app.connect("doctree-read", _edit_pages, priority=400)
+    app.connect("build-finished", _serve_notebooks)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -5,10 +5,22 @@ A check runs a ``body`` that tries the student's function on case after case and
 :class:`CheckResult` and :func:`_finish` hands it to Jupyter, or to nbgrader while it grades. The
 chapter modules (``ch01_one_window`` to ``ch10_speed``) hold the checks themselves; each adds its
 hand-worked answers to the table :func:`check_answer` reads with :func:`_hand_answer`.
+
+**A check not passed raises**, always (in Jupyter as under nbgrader, with no switch a student's code can
+turn off): :class:`NotYetError`, whose rendering in IPython (``_render_traceback_``) is the message alone,
+wrapped, with no traceback. So a graded cell fails, and scores 0, whenever its check is not passed. A
+passed check returns its :class:`CheckResult` (in Jupyter, its HTML), or while nbgrader grades displays
+it (a returned value would be read as a score). While a check runs, the convkit functions that would
+answer its exercise are switched off (:func:`_switched_off`): the student's code must do the work.
 """
 from __future__ import annotations
 
+import contextlib
+import functools
+import gc
 import os
+import textwrap
+import types
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +29,9 @@ from .. import output_size
 from ..messages import message_html
 
 __all__ = ["CheckResult", "NotYetError", "check_answer"]
+
+#: Width of a failed check's message in a notebook's error box, nbgrader's feedback and its validate.
+WIDTH = 78
 
 
 @dataclass(frozen=True)
@@ -55,7 +70,49 @@ class CheckResult:
 
 
 class NotYetError(AssertionError):
-    """A check not passed while nbgrader grades: the cell fails and scores 0 (see :mod:`convkit.checks`)."""
+    """A check not passed: the cell fails (under nbgrader it scores 0), and shows its message only.
+
+    IPython renders an exception through its ``_render_traceback_`` when it has one: here the message
+    wrapped to :data:`WIDTH` columns (arrays keep their rows), with no traceback through the checks.
+
+    Attributes
+    ----------
+    result : CheckResult or None
+        The result not passed (``bool(result)`` is False; ``result.message`` is the message).
+    """
+
+    def __init__(self, message, result=None):
+        super().__init__(message)
+        self.result = result if result is not None else CheckResult(False, str(message))
+
+    @property
+    def passed(self):
+        return False
+
+    @property
+    def message(self):
+        return self.result.message
+
+    def _render_traceback_(self):
+        lines = _wrap(self.result.message)
+        lead = "not yet"
+        at = lines[0].find(lead)
+        if at >= 0:  # the verdict in bold, in the error box's own colour: readable on light and dark themes
+            lines[0] = f"{lines[0][:at]}\x1b[1m{lead}\x1b[0m{lines[0][at + len(lead):]}"
+        return lines
+
+
+def _wrap(message, width=WIDTH):
+    """``message`` as lines of at most ``width`` columns: prose wrapped, arrays (numpy's rows) kept."""
+    lines = []
+    in_array = False
+    for line in message.split("\n"):
+        in_array = line.startswith("[") or (in_array and line.startswith(" "))
+        if in_array or len(line) <= width:
+            lines.append(line)
+        else:
+            lines.extend(textwrap.wrap(line, width, subsequent_indent="  ", break_on_hyphens=False))
+    return lines
 
 
 class _NotYet(Exception):
@@ -63,10 +120,13 @@ class _NotYet(Exception):
 
 
 def _finish(result: CheckResult) -> CheckResult | None:
-    """Return ``result``; while nbgrader grades, raise it if not passed, print it if passed.
+    """Raise ``result`` if not passed; else return it (in Jupyter, its HTML shows).
 
-    nbgrader reads a graded cell's displayed value as its score and warns about any value that
-    is not a number, so while it grades a passed check prints its message and returns None.
+    Whatever the student's code did before, a result not passed raises :class:`NotYetError`: the cell
+    fails. A passed result is returned, except while nbgrader grades (``NBGRADER_EXECUTION`` set):
+    nbgrader reads a graded cell's returned value as its score and warns about any value that is not a
+    number, so there a passed check displays its message and returns None. (Unsetting that variable
+    changes only how a pass is shown, never whether a failure fails.)
 
     Parameters
     ----------
@@ -75,19 +135,31 @@ def _finish(result: CheckResult) -> CheckResult | None:
     Returns
     -------
     CheckResult or None
-        ``result`` in Jupyter; None while nbgrader grades (``NBGRADER_EXECUTION`` set).
 
     Raises
     ------
     NotYetError
-        While nbgrader grades, for a result not passed.
+        For a result not passed.
     """
+    if not result.passed:
+        raise NotYetError(result.message, result)
     if os.environ.get("NBGRADER_EXECUTION"):
-        if not result.passed:
-            raise NotYetError(result.message)
-        print(result.message)
+        _display(result)
         return None
     return result
+
+
+def _display(result):
+    """Show ``result`` as Jupyter would show it returned (HTML and text), or print it outside IPython."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # pragma: no cover - IPython comes with every notebook
+        get_ipython = None
+    if get_ipython is not None and get_ipython() is not None:
+        display(result)
+    else:
+        print(result.message)
 
 
 def _judge(name, body):
@@ -158,6 +230,11 @@ def _call(fn, case, *args, expected=()):
         raise _NotYet("the function still raises NotImplementedError: replace the stub with your code") from None
     except expected as exc:
         return exc
+    except KeyboardInterrupt:  # nbgrader's time limit (or the stop button) interrupted the student's code
+        raise _NotYet(f"{case}: your function was stopped before it returned (the grader stops a cell after its "
+                      "time limit): does your loop end?") from None
+    except _SwitchedOff as exc:
+        raise _NotYet(f"{case}: {exc}") from None
     except Exception as exc:  # the student's bug, reported, not re-raised
         raise _NotYet(f"{case}: your function raised {type(exc).__name__}: {exc}") from None
 
@@ -207,6 +284,145 @@ def _pair(got, case, names):
         raise _NotYet(f"{case}: return a pair {names}; got {type(got).__name__}")
 
 
+# --- convkit's own answer, switched off while a check runs ----------------------------------------
+
+class _SwitchedOff(RuntimeError):
+    """Raised by a convkit function that answers the exercise being checked, while the check runs."""
+
+
+#: Whether checks switch convkit's answers off (the tests of the checks themselves turn it off).
+_SWITCH_OFF = True
+
+
+def _off_template(*args, **kwargs):
+    raise "placeholder"  # noqa: the constant is replaced by the exception to raise (see _switched_off)
+
+
+def _package():
+    """The convkit package this module belongs to (the grader's fresh copy has another name)."""
+    import importlib
+    import sys
+
+    return sys.modules.get(__name__.rsplit(".", 2)[0]) or importlib.import_module(__name__.rsplit(".", 2)[0])
+
+
+def _codes(names):
+    """{(file, qualified name): public name} of the functions ``names`` name in this convkit, unwrapped."""
+    import importlib
+
+    package = _package()
+    codes = {}
+    for name in names:
+        parts = name.split(".")
+        obj, i = package, 0
+        while i < len(parts):  # a submodule (nn, methods.winograd) or an attribute
+            try:
+                obj = getattr(obj, parts[i])
+            except AttributeError:
+                obj = importlib.import_module(f"{obj.__name__}.{parts[i]}")
+            i += 1
+        while obj is not None:
+            code = getattr(obj, "__code__", None)
+            if code is not None:
+                codes[(code.co_filename, code.co_qualname)] = f"convkit.{name}"
+            obj = getattr(obj, "__wrapped__", None)
+    return codes
+
+
+@contextlib.contextmanager
+def _switched_off(names):
+    """Inside: every copy of the convkit functions ``names`` that the student's code can reach raises.
+
+    The function objects themselves get a body that raises :class:`_SwitchedOff` ("write it yourself"),
+    so a name bound before the check (``from convkit import conv2d_backward as f``) is switched off too;
+    the checks' own copies (this module's package) keep working. Restored on the way out, even on error.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Public names under ``convkit``: ``"conv2d_backward"``, ``"Conv2D.backward"``, ``"nn.ReLU.backward"``.
+    """
+    if not _SWITCH_OFF or not names:
+        yield
+        return
+    codes = _codes(names)
+    ours = _package().__name__
+    saved = []
+    try:
+        for obj in gc.get_objects():
+            if type(obj) is not types.FunctionType:
+                continue
+            code = obj.__code__
+            name = codes.get((code.co_filename, code.co_qualname))
+            if name is None or code.co_freevars or obj.__globals__.get("__name__", "").split(".")[0] == ours:
+                continue
+            error = _SwitchedOff(f"write it yourself: {name} is switched off while this check runs")
+            consts = tuple(error if c == "placeholder" else c for c in _off_template.__code__.co_consts)
+            saved.append((obj, code))
+            obj.__code__ = _off_template.__code__.replace(co_consts=consts, co_name=code.co_name,
+                                                          co_qualname=code.co_qualname)
+        yield
+    finally:
+        for obj, code in saved:
+            obj.__code__ = code
+
+
+def _forbids(*names):
+    """Decorate a check: while it runs, convkit's ``names`` (its exercise's own answer) are switched off.
+
+    The checks must keep their own copy of those functions to compute the right answers, so the check
+    of the ``convkit`` a notebook imports runs in a private copy of the package
+    (:func:`convkit.checks.grading.cached_fresh_convkit`, made once per kernel), which switches off the
+    student's copies; its result or error comes back as this module's :class:`CheckResult` or
+    :class:`NotYetError`.
+    """
+    def decorate(check):
+        @functools.wraps(check)
+        def run(*args, **kwargs):
+            if _SWITCH_OFF and _package().__name__ == "convkit":
+                from .grading import cached_fresh_convkit
+
+                from pathlib import Path
+
+                fresh = cached_fresh_convkit(Path(__file__).resolve().parents[1]).checks
+                try:
+                    result = getattr(fresh, check.__name__)(*args, **kwargs)
+                except fresh.NotYetError as failed:
+                    raise NotYetError(failed.message) from None
+                if result is not None:
+                    result = CheckResult(result.passed, result.message)
+                    if os.environ.get("NBGRADER_EXECUTION"):  # the copy would have displayed it
+                        _display(result)
+                        return None
+                return result
+            with _switched_off(names):
+                return check(*args, **kwargs)
+        return run
+    return decorate
+
+
+# --- Cases the released notebook does not show ------------------------------------------------------
+
+#: Added to every case generator's seed: 0 in Jupyter; the grader's hidden tests set another.
+_SEED = {"shift": 0}
+
+
+def _rng(seed):
+    """The random generator of a check's cases: ``numpy.random.default_rng(seed + shift)``."""
+    return np.random.default_rng(seed + _SEED["shift"])
+
+
+@contextlib.contextmanager
+def _hidden_cases(shift):
+    """Inside: checks draw their random cases from other seeds (the grader's hidden tests)."""
+    before = _SEED["shift"]
+    _SEED["shift"] = shift
+    try:
+        yield
+    finally:
+        _SEED["shift"] = before
+
+
 # --- Shared case helpers ------------------------------------------------------------------------------
 
 def _dilated(a, stride):
@@ -243,6 +459,17 @@ def _check_sizes(fn, whole, not_whole, formula, hints):
     int
         The number of cases.
     """
+    if _SEED["shift"]:  # the grader's hidden cases: more sizes, drawn from its seed
+        rng, given, whole = _rng(0), len(whole[0]), list(whole)
+        for _ in range(200):
+            n, f, s, p, d = (int(v) for v in rng.integers([4, 1, 1, 0, 1], [40, 6, 4, 3, 4]))
+            args = (n, f, s, p, d)[:given]
+            if given < 5:
+                d = 1
+            if (n + 2 * p - d * (f - 1) - 1) % s == 0 and n + 2 * p - d * (f - 1) >= 1:
+                whole.append(args)
+            if len(whole) >= 12:
+                break
     for args in whole:
         case = _size_case(args)
         got = _call(fn, case, *args)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import output_size
-from .base import _check_sizes, _hand_answer, _run
+from .base import _check_sizes, _forbids, _hand_answer, _run
 
 __all__ = ["check_output_size"]
 
@@ -13,6 +13,7 @@ def _answer_2_1():
         ((28 - 5, 28 - 5 + 4), "you forgot the + 1: windows *start* at 0 .. n + 2P - f")]
 
 
+@_forbids("output_size", "transposed_output_size")
 def check_output_size(fn):
     """``fn(n, f, stride, padding)`` returns the output size, or raises ValueError when it is not whole."""
     whole = [(3, 2, 1, 0), (4, 2, 1, 1), (32, 3, 1, 1), (227, 11, 4, 0), (7, 3, 2, 0), (28, 5, 1, 2)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import conv_matrix
-from .base import _call, _compare, _hand_answer, _run
+from .base import _call, _compare, _forbids, _hand_answer, _rng, _run
 
 __all__ = ["check_conv_matrix"]
 
@@ -24,11 +24,12 @@ def _answer_3_2():
                                        "the padding lose their non-zeros there")]
 
 
+@_forbids("conv_matrix", "conv_matrix_pattern")
 def check_conv_matrix(fn):
     """``fn(w, input_shape)``: W* for stride 1, no padding, rows and columns in reading order."""
 
     def body():
-        rng = np.random.default_rng(5)
+        rng = _rng(5)
         cases = [(np.array([[1.0, 2.0], [3.0, 4.0]]), (3, 3)), (rng.integers(1, 5, (2, 3)).astype(float), (3, 4)),
                  (rng.integers(1, 5, (3, 1)).astype(float), (4, 2))]
         for w, shape in cases:

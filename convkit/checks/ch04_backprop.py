@@ -4,16 +4,17 @@ from __future__ import annotations
 import numpy as np
 
 from .. import conv1d_backward, conv2d_backward, corr2d
-from .base import _call, _compare, _dilated, _pair, _run
+from .base import _call, _compare, _dilated, _forbids, _pair, _rng, _run
 
 __all__ = ["check_conv1d_dx", "check_conv2d_backward"]
 
 
+@_forbids("conv1d_backward")
 def check_conv1d_dx(fn, stride=1):
     """``fn(dout, x, w)``: dL/dx of the valid 1-D correlation y_i = sum_a w_a x_(i*stride+a)."""
 
     def body():
-        rng = np.random.default_rng(1)
+        rng = _rng(1)
         cases = [(5, 3), (6, 2), (4, 4), (7, 1)] if stride == 1 else [(5, 3), (7, 3), (9, 1), (6, 2)]
         for length, f in cases:
             x, w = rng.standard_normal(length), rng.standard_normal(f)
@@ -32,11 +33,12 @@ def check_conv1d_dx(fn, stride=1):
     return _run(f"dL/dx in 1-D{', stride %d' % stride if stride > 1 else ''}", body)
 
 
+@_forbids("conv2d_backward", "Conv2D.backward")
 def check_conv2d_backward(fn):
     """``fn(dout, x, w, padding)`` -> (dx, dw) for one channel, one kernel, stride 1."""
 
     def body():
-        rng = np.random.default_rng(6)
+        rng = _rng(6)
         cases = [((3, 3), (2, 2), 0), ((4, 5), (2, 3), 1), ((5, 4), (3, 3), 1)]
         for xs, ks, p in cases:
             x, w = rng.standard_normal(xs), rng.standard_normal(ks)

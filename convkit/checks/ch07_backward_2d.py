@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import Conv2D, col2im, conv2d_backward, corr2d, gradient_check, im2col, numerical_gradient, output_size
-from .base import _NotYet, _call, _compare, _dilated, _pair, _run
+from .base import _call, _compare, _dilated, _forbids, _NotYet, _pair, _rng, _run
 
 __all__ = ["check_layer_dw_db", "check_layer_dx", "check_conv_layer"]
 
@@ -20,7 +20,7 @@ def _layer_cases(seed, cases, draw):
     Yields the case and its values: first an array of the shape ``draw`` picks from the case, then
     Hout, Wout and a dout (N, K, Hout, Wout), all drawn from one generator seeded with ``seed``.
     """
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     for xs, ws, s, p in cases:
         drawn = rng.integers(-2, 3, draw(xs, ws)).astype(float)
         ho, wo = output_size(xs[2], ws[2], s, p), output_size(xs[3], ws[3], s, p)
@@ -100,6 +100,7 @@ def _dw_by_correlation(*args, **switches):
     return _or_none(_dw_loop, *args, **switches)
 
 
+@_forbids("conv2d_backward", "Conv2D.backward")
 def check_layer_dw_db(fn):
     """``fn(dout, x, w_shape, stride, padding)`` -> (dw, db) of a whole layer, dw by correlation with the dilated dy."""
 
@@ -151,6 +152,7 @@ def _recipe_dx(dout, w, x_shape, stride, padding, crop=True, **switches):
     return dxbar[:, :, padding:padding + h, padding:padding + wd]
 
 
+@_forbids("conv2d_backward", "Conv2D.backward")
 def check_layer_dx(fn):
     """``fn(dout, w, x_shape, stride, padding)``: dx (N, C, H, W) of a whole layer by the full correlation."""
 
@@ -243,6 +245,7 @@ def _forward_backward(layer, case, x, dout, ref, want, want_dx, slips):
     return dx
 
 
+@_forbids("conv2d", "conv2d_backward", "Conv2D.forward", "Conv2D.backward")
 def check_conv_layer(cls):
     """``cls(W, b, stride, padding)``: a layer whose ``forward(x)`` returns y and ``backward(dout)`` returns dx.
 
@@ -252,7 +255,7 @@ def check_conv_layer(cls):
     """
 
     def body():
-        rng = np.random.default_rng(14)
+        rng = _rng(14)
         cases = [((2, 3, 5, 5), (4, 3, 3, 3), 1, 1), ((2, 2, 7, 6), (3, 2, 3, 2), 2, 1),
                  ((3, 1, 4, 4), (2, 1, 2, 2), 2, 0)]
         for xs, ws, s, p in cases:

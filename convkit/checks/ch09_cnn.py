@@ -4,16 +4,17 @@ from __future__ import annotations
 import numpy as np
 
 from .. import nn
-from .base import _NotYet, _call, _compare, _pair, _run
+from .base import _call, _compare, _forbids, _NotYet, _pair, _rng, _run
 
 __all__ = ["check_relu_backward", "check_maxpool_backward", "check_softmax_cross_entropy"]
 
 
+@_forbids("nn.ReLU.backward")
 def check_relu_backward(fn):
     """``fn(dout, x)``: dL/dx of ReLU, out = max(x, 0), given dL/dout (any shape)."""
 
     def body():
-        rng = np.random.default_rng(9)
+        rng = _rng(9)
         cases = [np.array([-2.0, -0.5, 0.0, 0.5, 2.0]), rng.integers(-2, 3, (3, 4)) * 0.5,
                  rng.standard_normal((2, 1, 3, 3))]
         for x in cases:
@@ -39,11 +40,12 @@ def _maxpool_backward(dout, x, size):
     return pool.backward(dout[None, None])[0, 0]
 
 
+@_forbids("nn.MaxPool2D.backward")
 def check_maxpool_backward(fn):
     """``fn(dout, x, size)``: dL/dx of a size x size max pool with stride size on one channel x (H, W)."""
 
     def body():
-        rng = np.random.default_rng(10)
+        rng = _rng(10)
         cases = [(np.array([[1.0, 3.0, 2.0, 0.0], [4.0, 2.0, 1.0, 1.0], [0.0, 5.0, 6.0, 6.0], [1.0, 2.0, 6.0, 3.0]]), 2,
                   "the chapter's example (a tie in the last window)"),
                  (rng.integers(0, 3, (4, 6)).astype(float), 2, "small integers: many ties"),
@@ -74,11 +76,12 @@ def check_maxpool_backward(fn):
     return _run("max-pool backward", body)
 
 
+@_forbids("nn.softmax_cross_entropy")
 def check_softmax_cross_entropy(fn):
     """``fn(logits, labels)`` -> (loss, dlogits): mean cross-entropy of softmax(logits) and its gradient."""
 
     def body():
-        rng = np.random.default_rng(11)
+        rng = _rng(11)
         cases = [(np.array([[2.0, 1.0, 0.1]]), np.array([0]), "one row, the chapter's example"),
                  (rng.standard_normal((4, 5)), rng.integers(0, 5, 4), "4 rows of 5 classes"),
                  (rng.standard_normal((3, 10)) * 1000, rng.integers(0, 10, 3), "logits near +-1000")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import corr2d
-from .base import _NotYet, _call, _compare, _hand_answer, _run, _show
+from .base import _call, _compare, _forbids, _hand_answer, _NotYet, _rng, _run, _show
 
 __all__ = ["check_winograd_f23", "check_winograd_corr2d"]
 
@@ -93,6 +93,7 @@ def _count_products(fn, d, g):
                       f"m3 = (d2 - d1)(w0 - w1 + w2)/2, m4 = (d1 - d3) w2")
 
 
+@_forbids("methods.winograd.correlate", "methods.winograd.forward")
 def check_winograd_f23(fn):
     """``fn(d, w)``: F(2, 3), the two outputs of a 3-tap correlation over 4 inputs, with 4 multiplications.
 
@@ -101,7 +102,7 @@ def check_winograd_f23(fn):
     """
 
     def body():
-        rng = np.random.default_rng(10)
+        rng = _rng(10)
         cases = [(np.array([1.0, 2.0, 3.0, 4.0]), np.array([2.0, 1.0, 3.0]))] + \
                 [(rng.standard_normal(4), rng.standard_normal(3)) for _ in range(3)]
         for d, g in cases:
@@ -122,12 +123,13 @@ def check_winograd_f23(fn):
     return _run("F(2, 3) in <= 4 products", body)
 
 
+@_forbids("corr2d", "conv2d", "methods.winograd.correlate", "methods.winograd.forward")
 def check_winograd_corr2d(fn):
     """``fn(x, w)``: the valid correlation of one channel x (H, W) with a 3x3 kernel w, H - 2 and W - 2 even,
     by 2x2 tiles and the nested transforms. Checked against :func:`convkit.corr2d`."""
 
     def body():
-        rng = np.random.default_rng(11)
+        rng = _rng(11)
         shapes = [(4, 4), (6, 8), (10, 6)]
         x0 = np.arange(16.0).reshape(4, 4)
         g0 = np.array([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]])
