@@ -59,23 +59,24 @@ def corr2d(x, w):
 
 
 def spread_by_stride(a, stride):
-    """``a`` with ``stride - 1`` zeros inserted between neighbouring entries along its last axes.
+    """``a`` with ``stride - 1`` zeros inserted between neighbouring entries.
 
     The transposed convolution's first step, and the gradient of a strided convolution's output seen as
-    a stride-1 one (Chapters 4, 7 and 8): with stride S, entry i lands on ``i*S``.
+    a stride-1 one (Chapters 4, 7 and 8): with stride S, entry i lands on ``i*S``. (Not dilation, which
+    spreads a kernel's taps.)
 
     Parameters
     ----------
-    a : array_like, shape (..., n) or (..., H, W)
+    a : array_like, shape (n,) or (H, W) or (..., H, W)
     stride : int or tuple of int
-        One stride per spread axis, the last ``len(stride)`` axes (an int spreads the last axis only).
+        An int spreads every axis; a tuple the last ``len(stride)`` axes, one stride each.
 
     Returns
     -------
-    ndarray, shape (..., (n - 1)*S + 1) (and likewise for each spread axis)
+    ndarray, shape ((n - 1)*S + 1,) and likewise for each spread axis; ``a``'s dtype
     """
     a = np.asarray(a)
-    strides = (stride,) if np.ndim(stride) == 0 else tuple(stride)
+    strides = (stride,) * a.ndim if np.ndim(stride) == 0 else tuple(stride)
     lead = a.shape[: a.ndim - len(strides)]
     shape = lead + tuple((n - 1) * s + 1 for n, s in zip(a.shape[a.ndim - len(strides):], strides))
     out = np.zeros(shape, dtype=a.dtype)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import output_size
+from ..corr import spread_by_stride
 from ..messages import message_html
 
 __all__ = ["CheckResult", "NotYetError", "check_answer"]
@@ -426,11 +427,8 @@ def _hidden_cases(shift):
 # --- Shared case helpers ------------------------------------------------------------------------------
 
 def _dilated(a, stride):
-    """``a`` with ``stride - 1`` zeros between neighbouring entries along every axis (1-D dy, 2-D maps)."""
-    a = np.asarray(a, dtype=float)
-    out = np.zeros([(n - 1) * stride + 1 for n in a.shape])
-    out[(slice(None, None, stride),) * a.ndim] = a
-    return out
+    """``a`` (1-D dy, 2-D maps) spread by the stride, in float: :func:`convkit.corr.spread_by_stride`."""
+    return spread_by_stride(np.asarray(a, dtype=float), stride)
 
 
 def _size_case(args):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import conv2d_backward, corr2d
+from ..corr import spread_by_stride
 from ..geometry import conv_geometry
 from .kit import (BLUE, CELL_IN, GREEN, GREY, MIN_FONT_PT, ORANGE, ROOM_IN, SKY, VERMILION, caption, caption_height,
                   grid, line, outline, ringed, sheet, wrap)
@@ -24,20 +25,6 @@ __all__ = ["fan_out_figure", "full_correlation_figure", "weight_gradient_figure"
 
 _STYLES = [("-", VERMILION), ("--", BLUE), (":", GREEN), ("-.", "black")]
 _INSERTED = "#EEF6FB"  # the zeros the stride inserts into dy: this fill and a blue ring
-
-
-def spread_by_stride(a, stride):
-    """``a`` with ``stride - 1`` zeros between neighbouring entries: shape ((H - 1)S + 1, (W - 1)S + 1).
-
-    Parameters
-    ----------
-    a : array_like, shape (H, W)
-    stride : int
-    """
-    a = np.asarray(a)
-    out = np.zeros(((a.shape[0] - 1) * stride + 1, (a.shape[1] - 1) * stride + 1), dtype=a.dtype)
-    out[::stride, ::stride] = a
-    return out
 
 
 def _check(x_shape, w_shape, stride, padding):
