@@ -6,6 +6,7 @@ import json
 import pkgutil
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -820,3 +821,33 @@ def test_every_name_the_old_module_exported_still_is():
                if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_")}
     assert {name for name in defined if name.startswith("check_")} <= exported
     assert exported and exported <= set(checks.__all__), exported - set(checks.__all__)
+
+
+HOOKED = r"""
+import importlib.machinery, importlib.util, sys
+# convkit reachable only through an import hook on sys.meta_path, as setuptools' editable installs make
+# it (its folder is not on sys.path): the grader's hidden block must still find its files.
+sys.path = [p for p in sys.path if p not in ("", {root!r})]
+class Hook:
+    def find_spec(self, name, path=None, target=None):
+        if name == "convkit":
+            return importlib.util.spec_from_file_location(name, {root!r} + "/convkit/__init__.py",
+                                                          submodule_search_locations=[{root!r} + "/convkit"])
+sys.meta_path.append(Hook())
+assert importlib.machinery.PathFinder.find_spec("convkit") is None
+answer_1_1 = ...
+{hidden}
+print("grader ran")
+"""
+
+
+def test_grading_the_hidden_block_finds_convkit_installed_through_an_import_hook(tmp_path):
+    """The hidden block of a check cell, as nbgrader runs it, when convkit is installed in editable mode
+    (found by a finder on sys.meta_path, not on sys.path): it loads the grader and the grader judges."""
+    cell = next(c for c in json.loads(CHAPTERS[0].read_text())["cells"]
+                if c.get("metadata", {}).get("nbgrader", {}).get("grade"))
+    source = "".join(cell["source"])
+    hidden = source.split("### BEGIN HIDDEN TESTS\n")[1].split("### END HIDDEN TESTS")[0]
+    code = HOOKED.format(root=str(ROOT), hidden=hidden)
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert "NotYetError" in done.stderr and "grader ran" not in done.stdout, (done.stdout, done.stderr[-2000:])

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import importlib
-import importlib.machinery
 import importlib.util
 import itertools
 import sys
@@ -22,6 +21,17 @@ __all__ = ["cached_fresh_convkit", "fresh_convkit", "grade", "points"]
 
 _COUNT = itertools.count()
 _FRESH = {}
+
+
+def package_dir(name="convkit"):
+    """The folder of the installed package ``name``, from the import system's finders (``sys.meta_path``:
+    the one for ``sys.path``, and those that editable installs add), never from ``sys.modules``."""
+    for finder in sys.meta_path:
+        find = getattr(finder, "find_spec", None)
+        spec = find(name, None) if find is not None else None
+        if spec is not None and spec.submodule_search_locations:
+            return list(spec.submodule_search_locations)[0]
+    raise ModuleNotFoundError(f"{name} is not installed where Python looks for packages", name=name)
 
 
 def fresh_convkit(directory=None):
@@ -40,7 +50,7 @@ def fresh_convkit(directory=None):
         that its relative imports stay inside the copy.
     """
     if directory is None:
-        directory = importlib.machinery.PathFinder.find_spec("convkit").submodule_search_locations[0]
+        directory = package_dir()
     directory = str(directory)
     name = f"_convkit_graded_{next(_COUNT)}"
     while name in sys.modules:
