@@ -20,12 +20,13 @@ PyTorch's formula; with ``d = 1`` it is the one above.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .arguments import as_flag, as_int, as_pair, as_shape4, resolve_padding
 from .errors import ConvArgumentError
 
-__all__ = ["output_size", "transposed_output_size", "Geometry", "conv_geometry", "transposed_geometry", "checked_size"]
+__all__ = ["output_size", "transposed_output_size", "Geometry", "conv_geometry", "transposed_geometry", "checked_size",
+           "checked_groups"]
 
 
 def _paddings_that_work(n: int, e: int, s: int, p: int, count: int = 2) -> list[int]:
@@ -156,6 +157,11 @@ class Geometry:
     dil_h, dil_w : int
         Dilation along height and width: kernel entry (u, v) of the window at
         output (i, j) sits on padded input (i*sh + u*dil_h, j*sw + v*dil_w).
+    groups : int
+        Channel groups (Chapter 11): the C input channels and K filters are cut
+        into ``groups`` blocks, and filter block g sees only input block g, so
+        w has shape (K, C/groups, FH, FW). The engines never see groups > 1: the
+        pipeline runs one convolution of :attr:`per_group` per block.
     """
 
     n: int
@@ -173,6 +179,7 @@ class Geometry:
     wo: int
     dil_h: int = 1
     dil_w: int = 1
+    groups: int = 1
 
     @property
     def span_h(self) -> int:
@@ -190,7 +197,7 @@ class Geometry:
 
     @property
     def w_shape(self) -> tuple[int, int, int, int]:
-        return (self.k, self.c, self.fh, self.fw)
+        return (self.k, self.c // self.groups, self.fh, self.fw)
 
     @property
     def out_shape(self) -> tuple[int, int, int, int]:
@@ -202,8 +209,24 @@ class Geometry:
 
     @property
     def macs(self) -> int:
-        """Multiply-adds of the forward pass: N*K*C*FH*FW*Hout*Wout."""
-        return self.n * self.k * self.c * self.fh * self.fw * self.ho * self.wo
+        """Multiply-adds of the forward pass: N*K*(C/groups)*FH*FW*Hout*Wout."""
+        return self.n * self.k * (self.c // self.groups) * self.fh * self.fw * self.ho * self.wo
+
+    @property
+    def per_group(self) -> "Geometry":
+        """The convolution of one channel group: C/groups channels, K/groups filters, groups 1."""
+        return replace(self, c=self.c // self.groups, k=self.k // self.groups, groups=1)
+
+
+def checked_groups(groups, c: int, k: int) -> int:
+    """``groups``, checked to be an int >= 1 that divides both C and K."""
+    groups = as_int(groups, "groups", 1)
+    if c % groups or k % groups:
+        raise ConvArgumentError(
+            f"groups={groups} must divide C={c} and K={k}: each of the {groups} groups takes C/groups input "
+            f"channels and K/groups filters"
+        )
+    return groups
 
 
 def _options(stride, padding, dilation):
@@ -211,7 +234,7 @@ def _options(stride, padding, dilation):
     return as_pair(stride, "stride", 1), as_pair(padding, "padding", 0), as_pair(dilation, "dilation", 1)
 
 
-def conv_geometry(x_shape, w_shape, stride=1, padding=0, dilation=1, drop_last=False) -> Geometry:
+def conv_geometry(x_shape, w_shape, stride=1, padding=0, dilation=1, drop_last=False, groups=1) -> Geometry:
     """Check the shapes, stride, padding and dilation of a 2-D convolution and size its output.
 
     Parameters
@@ -219,31 +242,35 @@ def conv_geometry(x_shape, w_shape, stride=1, padding=0, dilation=1, drop_last=F
     x_shape : tuple
         Input shape (N, C, H, W).
     w_shape : tuple
-        Filter shape (K, C, FH, FW).
+        Filter shape (K, C/groups, FH, FW).
     stride, padding, dilation : int or (int, int)
         Same for both dimensions, or (height, width).
     drop_last : bool
         Floor a non-whole output size instead of refusing it (see :func:`output_size`).
+    groups : int
+        Channel groups; must divide C and K (see :class:`Geometry`).
 
     Returns
     -------
     Geometry
     """
     n, c, h, w = as_shape4(x_shape, "x", "(N, C, H, W)")
-    k, cw, fh, fw = as_shape4(w_shape, "w", "(K, C, FH, FW)")
-    if c != cw:
+    k, cw, fh, fw = as_shape4(w_shape, "w", "(K, C, FH, FW)" if groups == 1 else "(K, C/groups, FH, FW)")
+    groups = checked_groups(groups, c, k)
+    if c != cw * groups:
+        per = "" if groups == 1 else f" = groups * w.shape[1] = {groups}*{cw}, with groups={groups}"
         raise ConvArgumentError(
             f"channel mismatch: x has C={c} channels (x.shape={tuple(x_shape)}) but w expects "
-            f"C={cw} (w.shape={tuple(w_shape)})"
+            f"C={cw * groups}{per} (w.shape={tuple(w_shape)})"
         )
     (sh, sw), (ph, pw), (dh, dw) = _options(stride, padding, dilation)
     drop_last = as_flag(drop_last, "drop_last")
     ho = checked_size(h, fh, sh, ph, "height", ("H", "FH"), dh, drop_last)
     wo = checked_size(w, fw, sw, pw, "width", ("W", "FW"), dw, drop_last)
-    return Geometry(n, c, h, w, k, fh, fw, sh, sw, ph, pw, ho, wo, dh, dw)
+    return Geometry(n, c, h, w, k, fh, fw, sh, sw, ph, pw, ho, wo, dh, dw, groups)
 
 
-def transposed_geometry(y_shape, w_shape, stride=1, padding=0, dilation=1, output_padding=0) -> Geometry:
+def transposed_geometry(y_shape, w_shape, stride=1, padding=0, dilation=1, output_padding=0, groups=1) -> Geometry:
     """The geometry of the convolution a transposed convolution transposes (Chapter 8).
 
     The transposed convolution of ``y`` (N, K, Hy, Wy) with ``w`` (K, C, FH, FW) is the adjoint of a
@@ -256,22 +283,27 @@ def transposed_geometry(y_shape, w_shape, stride=1, padding=0, dilation=1, outpu
     y_shape : tuple
         (N, K, Hy, Wy).
     w_shape : tuple
-        (K, C, FH, FW), the layout of the forward convolution.
+        (K, C/groups, FH, FW), the layout of the forward convolution.
     stride, padding, dilation, output_padding : int or (int, int)
         ``output_padding`` (0 to stride - 1) picks among the stride's worth of input sizes that a
         rounded-down convolution maps to y's size.
+    groups : int
+        Channel groups of the forward convolution; must divide K and C = groups * w.shape[1].
 
     Returns
     -------
     Geometry
     """
     n, k, hy, wy = as_shape4(y_shape, "y", "(N, K, Hy, Wy)")
-    kw, c, fh, fw = as_shape4(w_shape, "w", "(K, C, FH, FW)")
+    kw, cg, fh, fw = as_shape4(w_shape, "w", "(K, C, FH, FW)" if groups == 1 else "(K, C/groups, FH, FW)")
+    groups = as_int(groups, "groups", 1)
+    c = cg * groups
     if k != kw:
         raise ConvArgumentError(
             f"channel mismatch: y has K={k} channels (y.shape={tuple(y_shape)}) but w has K={kw} filters "
             f"(w.shape={tuple(w_shape)}); w has the layout (K, C, FH, FW) of the convolution it transposes"
         )
+    checked_groups(groups, c, k)
     (sh, sw), (ph, pw), (dh, dw) = _options(stride, padding, dilation)
     oh, ow = as_pair(output_padding, "output_padding", 0)
     if oh >= sh or ow >= sw:
@@ -294,7 +326,7 @@ def transposed_geometry(y_shape, w_shape, stride=1, padding=0, dilation=1, outpu
     ho = (h + 2 * ph - (dh * (fh - 1) + 1)) // sh + 1
     wo = (w + 2 * pw - (dw * (fw - 1) + 1)) // sw + 1
     assert (ho, wo) == (hy, wy), (h, w, y_shape)
-    return Geometry(n, c, h, w, kw, fh, fw, sh, sw, ph, pw, ho, wo, dh, dw)
+    return Geometry(n, c, h, w, kw, fh, fw, sh, sw, ph, pw, ho, wo, dh, dw, groups)
 
 
 def transposed_output_size(n, f, stride=1, padding=0, dilation=1, output_padding=0) -> int:

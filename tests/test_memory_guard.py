@@ -28,7 +28,7 @@ from convkit.geometry import conv_geometry
 from convkit.im2col import col2im_bytes, im2col_bytes
 from convkit.conv_matrix import _one_channel, conv_matrix_bytes, pattern_bytes
 from convkit.geometry import transposed_geometry
-from convkit.methods import _numba, _threads, fast
+from convkit.methods import _numba, _threads, fast, pipeline
 from convkit.transposed import conv_transpose2d_bytes
 
 KiB, MiB, GiB = 2**10, 2**20, 2**30
@@ -136,6 +136,47 @@ def test_fast_estimate_counts_both_threads(backward, monkeypatch):
         with _numba.using(kernels):
             est, peak = estimate_and_peak("fast", case, np.float32, backward)
         assert UNDER * peak - SLACK <= est <= OVER_THREADS * peak + SLACK, (kernels, est, peak)
+
+
+# Grouped convolutions (Chapter 11): (x shape, w shape (K, C/groups, FH, FW), stride, padding, groups).
+GROUPED = [((4, 16, 24, 24), (32, 4, 3, 3), 1, 1, 4), ((2, 32, 40, 40), (32, 1, 3, 3), 1, 1, 32),  # depthwise
+           ((3, 12, 33, 33), (6, 6, 5, 5), 2, 2, 2)]
+GROUPED_CASES = [(m, c) for m in methods.METHODS + ("winograd",) for c in GROUPED
+                 if (m != "winograd" or c[1][2:] == (3, 3) and c[2] == 1) and (m != "matrix" or c[0][2] < 30)]
+
+
+@pytest.mark.parametrize("backward", [False, True], ids=["forward", "backward"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+@pytest.mark.parametrize("method, case", GROUPED_CASES, ids=[f"{m}-{c[0]}-{c[1]}" for m, c in GROUPED_CASES])
+def test_grouped_estimate_matches_traced_peak(method, case, dtype, backward, monkeypatch):
+    """The pipeline's estimate of a grouped pass: one group's peak on top of the groups done, then the concatenation."""
+    monkeypatch.setattr(_threads, "WORKERS", 1)
+    xs, ws, s, p, groups = case
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal(xs).astype(dtype), rng.standard_normal(ws).astype(dtype)
+    g = conv_geometry(xs, ws, s, p, groups=groups)
+    dout = rng.standard_normal(g.out_shape).astype(dtype)
+    call = ((lambda: ck.conv2d_backward(dout, x, w, s, p, method=method, groups=groups)) if backward
+            else (lambda: ck.conv2d(x, w, None, s, p, method=method, groups=groups)))
+    call()
+    est, peak = pipeline.bytes_needed(methods.get(method), g, dtype, backward), traced_peak(call)
+    assert UNDER * peak - SLACK <= est <= OVER * peak + SLACK, (est / MiB, peak / MiB)
+    ck.set_memory_limit(est - 1)  # the guard uses that estimate
+    with pytest.raises(ck.ConvArgumentError, match=r"groups=" + str(groups)):
+        call()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+@pytest.mark.parametrize("ys, ws, s, p, groups", [((4, 32, 16, 16), (32, 4, 3, 3), 2, 1, 4),
+                                                  ((2, 24, 30, 30), (24, 1, 3, 3), 1, 1, 24)])
+def test_grouped_conv_transpose2d_estimate(ys, ws, s, p, groups, dtype):
+    rng = np.random.default_rng(7)
+    g = transposed_geometry(ys, ws, s, p, groups=groups)
+    y, w, b = (rng.standard_normal(shape).astype(dtype) for shape in (ys, ws, g.c))
+    call = lambda: ck.conv_transpose2d(y, w, b, s, p, groups=groups)  # noqa: E731
+    call()
+    est, peak = conv_transpose2d_bytes(g, y.itemsize), traced_peak(call)
+    assert UNDER * peak - SLACK <= est <= OVER * peak + SLACK, (est, peak)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])

@@ -8,7 +8,9 @@ and :func:`convkit.conv_transpose2d_backward` all run the same steps, here, once
 3. check that the method computes the geometry (Winograd: 3x3, stride 1 only);
 4. guard the memory: refuse, before allocating, a pass that would need more than
    :func:`convkit.memory_limit`, naming the fastest method that fits (:func:`guard`);
-5. run the method.
+5. run the method: a grouped convolution (``groups > 1``, Chapter 11) as ``groups``
+   independent convolutions on its channel slices, concatenated (:class:`Engine`), so that no
+   engine knows about groups.
 
 Steps 2-5 are :class:`Engine`: ``Engine(method)`` resolves the name, and its
 :meth:`~Engine.forward`, :meth:`~Engine.backward` and :meth:`~Engine.gradients`
@@ -25,31 +27,32 @@ from ..memory import gib, memory_limit
 from ..memory import guard as guard_bytes
 from . import by_speed, check, get, supports
 
-__all__ = ["Engine", "prepare", "check_dout", "describe_call", "guard"]
+__all__ = ["Engine", "prepare", "check_dout", "describe_call", "guard", "bytes_needed"]
 
 
-def prepare(x, w, b=None, stride=1, padding=0, dilation=1, drop_last=False):
+def prepare(x, w, b=None, stride=1, padding=0, dilation=1, drop_last=False, groups=1):
     """Validate the arguments of a 2-D convolution and cast them to one float dtype.
 
     Parameters
     ----------
     x : array_like, shape (N, C, H, W)
-    w : array_like, shape (K, C, FH, FW)
+    w : array_like, shape (K, C/groups, FH, FW)
     b : array_like, shape (K,), optional
     stride, padding, dilation : int or (int, int)
     drop_last : bool
+    groups : int
 
     Returns
     -------
     x : ndarray (N, C, H, W)
-    w : ndarray (K, C, FH, FW)
+    w : ndarray (K, C/groups, FH, FW)
     b : ndarray (K,)
         Zeros when ``b`` is None.
     g : Geometry
     """
     x = as_float(x, "x")
     w = as_float(w, "w")
-    g = conv_geometry(x.shape, w.shape, stride, padding, dilation, drop_last)
+    g = conv_geometry(x.shape, w.shape, stride, padding, dilation, drop_last, groups)
     extra = [as_float(b, "b")] if b is not None else []
     dt = float_dtype(x, w, *extra)
     return x.astype(dt, copy=False), w.astype(dt, copy=False), as_bias(b, g.k, dt), g
@@ -66,8 +69,31 @@ def check_dout(dout, shape, what: str):
 def describe_call(g: Geometry) -> str:
     """The shapes and options of a convolution, as a message names them."""
     dil = f", dilation=({g.dil_h}, {g.dil_w})" if (g.dil_h, g.dil_w) != (1, 1) else ""
+    groups = f", groups={g.groups}" if g.groups > 1 else ""
     return (f"x.shape={g.x_shape}, w.shape={g.w_shape}, stride=({g.sh}, {g.sw}), "
-            f"padding=({g.ph}, {g.pw}){dil}")
+            f"padding=({g.ph}, {g.pw}){dil}{groups}")
+
+
+def bytes_needed(impl, g: Geometry, dtype, backward: bool = False) -> int:
+    """The peak bytes of a pass of the method module ``impl`` on ``g``, groups included.
+
+    With ``groups = G > 1`` the pass runs G times on :attr:`Geometry.per_group`, one group after
+    another: each group's own peak (``impl.bytes_needed``) on top of the results of the groups
+    before it, then their concatenation (the results twice). The forward keeps only the outputs
+    (a grouped cache is x and w: the backward rebuilds each group's cache, as ``cache_for`` does);
+    the backward keeps dx, dw and db. Each group's pass also holds contiguous copies of its slice
+    of x (and of dout).
+    """
+    if g.groups == 1:
+        return impl.bytes_needed(g, dtype, backward)
+    item = np.dtype(dtype).itemsize
+    g1 = g.per_group
+    slices = (g.n * g1.c * g.h * g.w + backward * g.n * g1.k * g.ho * g.wo) * item
+    one = impl.bytes_needed(g1, dtype, backward) + slices
+    kept = g.n * g.k * g.ho * g.wo * item  # the outputs of all groups
+    if backward:
+        kept = (g.n * g.c * g.h * g.w + g.k * (g.c // g.groups) * g.fh * g.fw + g.k) * item  # dx, dw, db
+    return max((g.groups - 1) * kept // g.groups + one, 2 * kept)
 
 
 def guard(impl, method: str, g: Geometry, dtype, backward: bool = False, caller: str = "conv2d") -> None:
@@ -87,12 +113,12 @@ def guard(impl, method: str, g: Geometry, dtype, backward: bool = False, caller:
         The public function, as the message names it.
     """
     dtype = np.dtype(dtype)
-    need = impl.bytes_needed(g, dtype, backward)
+    need = bytes_needed(impl, g, dtype, backward)
     limit = memory_limit()
     if need <= limit:
         return
-    others = [(m, get(m).bytes_needed(g, dtype, backward)) for m in by_speed()
-              if m != method and supports(get(m), g)]
+    others = [(m, bytes_needed(get(m), g, dtype, backward)) for m in by_speed()
+              if m != method and supports(get(m), g.per_group)]
     fits = [(m, n) for m, n in others if n <= limit]
     if fits:
         m, n = fits[0]
@@ -102,6 +128,22 @@ def guard(impl, method: str, g: Geometry, dtype, backward: bool = False, caller:
         advice = (f"No method fits (the smallest, method={m!r}, needs {gib(n)}): split the batch "
                   f"(the memory grows with N){', or use float32' if dtype.itemsize > 4 else ''}.")
     guard_bytes(need, f"{caller}(method={method!r}) on {describe_call(g)}, {dtype}", advice)
+
+
+def _each_group(g: Geometry, x, w, per_filter):
+    """Each group's (x, w, per-filter array) of a grouped convolution, one group at a time.
+
+    x (N, C, H, W) is cut along C, w (K, C/groups, FH, FW) and ``per_filter`` (b (K,), or dout
+    (N, K, Hout, Wout)) along K. The slices along C or K of an (N, ...) array are copied to
+    contiguous arrays (what the engines would otherwise copy themselves, each in its own way), so
+    each group's pass sees arrays like an ungrouped call's; :func:`bytes_needed` counts the copies.
+    """
+    ci, ki = g.c // g.groups, g.k // g.groups
+    axis = 1 if per_filter.ndim == 4 else 0
+    for i in range(g.groups):
+        cut = (slice(None),) * axis + (slice(i * ki, (i + 1) * ki),)
+        yield (np.ascontiguousarray(x[:, i * ci:(i + 1) * ci]), w[i * ki:(i + 1) * ki],
+               np.ascontiguousarray(per_filter[cut]))
 
 
 class Engine:
@@ -119,22 +161,40 @@ class Engine:
         self.method = method
 
     def _ready(self, g, dtype, backward, caller):
-        check(self.impl, g)
+        check(self.impl, g.per_group)
         guard(self.impl, self.method, g, dtype, backward, caller)
 
     def forward(self, x, w, b, g, ws=None, caller="conv2d"):
-        """out (N, K, Hout, Wout) and the cache of a forward pass on checked arguments (:func:`prepare`)."""
+        """out (N, K, Hout, Wout) and the cache of a forward pass on checked arguments (:func:`prepare`).
+
+        With groups, one forward per group on its slices of x, w and b, the outputs concatenated;
+        the cache is (x, w, g), from which :meth:`backward` rebuilds each group's.
+        """
         self._ready(g, x.dtype, False, caller)
-        return self.impl.forward(x, w, b, g, ws)
+        if g.groups == 1:
+            return self.impl.forward(x, w, b, g, ws)
+        outs = [self.impl.forward(xi, wi, bi, g.per_group, ws)[0] for xi, wi, bi in _each_group(g, x, w, b)]
+        return np.concatenate(outs, axis=1), (x, w, g)
 
     def backward(self, dout, cache, ws=None, caller="Conv2D.backward"):
         """(dx, dw, db) from a forward's cache; ``dout`` checked to have the output's shape."""
         g = cache[-1]
         dtype = cache[-2].dtype  # every method caches (..., w, g): w has the forward's dtype
+        if g.groups > 1:
+            return self.gradients(dout, cache[0], cache[1], g, caller)
         self._ready(g, dtype, True, caller)
         return self.impl.backward(dout.astype(dtype, copy=False), cache, ws)
 
     def gradients(self, dout, x, w, g, caller="conv2d_backward"):
-        """(dx, dw, db) of a convolution of x with w, with no forward pass kept: the cache is rebuilt."""
+        """(dx, dw, db) of a convolution of x with w, with no forward pass kept: the cache is rebuilt.
+
+        With groups, one backward per group on its slices, dx concatenated along C, dw and db along K.
+        """
         self._ready(g, x.dtype, True, caller)
-        return self.impl.backward(dout.astype(x.dtype, copy=False), self.impl.cache_for(x, w, g))
+        dout = dout.astype(x.dtype, copy=False)
+        if g.groups == 1:
+            return self.impl.backward(dout, self.impl.cache_for(x, w, g))
+        parts = [self.impl.backward(di, self.impl.cache_for(xi, wi, g.per_group))
+                 for xi, wi, di in _each_group(g, x, w, dout)]
+        dx, dw, db = zip(*parts)
+        return np.concatenate(dx, axis=1), np.concatenate(dw), np.concatenate(db)
