@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import methods
-from .arguments import as_bias, as_flag, as_float, as_int, as_pair, as_shape4, describe, is_int, resolve_padding
+from .arguments import (as_bias, as_flag, as_float, as_int, as_padding, as_pair, as_shape4, describe, is_int,
+                        resolve_padding)
 from .errors import ConvArgumentError
 from .geometry import checked_groups
 from .methods.pipeline import Engine, check_dout, describe_call, prepare
@@ -35,9 +36,16 @@ def conv2d(x, w, b=None, stride=1, padding=0, method=methods.DEFAULT, *, dilatio
     x : array_like, shape (N, C, H, W)
     w : array_like, shape (K, C/groups, FH, FW)
     b : array_like, shape (K,), optional
-    stride, padding : int or (int, int)
-        Same for height and width, or (height, width). ``pad`` is an alias of
-        ``padding`` (Deep Learning from Scratch's and cs231n's name), so
+    stride : int or (int, int)
+        Same for height and width, or (height, width).
+    padding : int, (int, int), ((int, int), (int, int)) or "same"
+        Zeros on each side: the same on all four, (height, width), or each side
+        its own, ((top, bottom), (left, right)) (Chapter 11). ``"same"`` (stride
+        1 only, as in PyTorch; a ConvArgumentError otherwise) pads
+        ``D*(F - 1)`` rows in all, half on top and the odd one at the bottom,
+        likewise the columns (left, and the odd one right), so that
+        Hout = H and Wout = W for any kernel, even ones included. ``pad`` is an
+        alias of ``padding`` (Deep Learning from Scratch's and cs231n's name), so
         ``conv2d(x, w, b, **conv_param)`` takes cs231n's ``conv_param`` dict.
     method : {"fast", "loops", "matrix", "im2col", "winograd"}, default "fast"
         See :data:`METHODS`. The default, ``convkit.methods.DEFAULT``, is the
@@ -64,7 +72,7 @@ def conv2d(x, w, b=None, stride=1, padding=0, method=methods.DEFAULT, *, dilatio
     -------
     ndarray, shape (N, K, Hout, Wout)
         ``Hout = (H + 2*PH - DH*(FH - 1) - 1)/SH + 1`` (must be whole unless
-        ``drop_last``), likewise Wout. float32 if every input is float32, else float64.
+        ``drop_last``; with per-side padding, ``2*PH`` is top + bottom), likewise Wout. float32 if every input is float32, else float64.
 
     Raises
     ------
@@ -130,8 +138,9 @@ class Conv2D:
         K, the number of filters.
     kernel_size : int or (int, int)
         FH, FW.
-    stride, padding : int or (int, int)
-        ``pad`` is an alias of ``padding`` (keyword only).
+    stride : int or (int, int)
+    padding : int, (int, int), ((int, int), (int, int)) or "same"
+        As for :func:`convkit.conv2d`; ``pad`` is an alias of ``padding`` (keyword only).
     rng : numpy.random.Generator or int, optional
         Source of the initial weights (a seed is accepted too).
     method : str, default "fast"
@@ -203,7 +212,9 @@ class Conv2D:
         b : array_like, shape (K,), optional
             The biases (zeros if None); used as it is when it is an ndarray of
             W's dtype, else converted to it.
-        stride, padding, dilation : int or (int, int)
+        stride, dilation : int or (int, int)
+        padding : int, (int, int), ((int, int), (int, int)) or "same"
+            As for :func:`convkit.conv2d`.
         method : str, default "fast"
         drop_last : bool, default False
             As for :class:`Conv2D` (keyword only). Deep Learning from Scratch and
@@ -229,7 +240,9 @@ class Conv2D:
 
     def _setup(self, W, b, stride, padding, dilation, method, drop_last, groups=1):
         self.stride = as_pair(stride, "stride", 1)
-        self.padding = as_pair(padding, "padding", 0)
+        sides = as_padding(padding)
+        # Kept as given, in its shortest form: "same", (PH, PW), or ((top, bottom), (left, right)).
+        self.padding = sides if sides == "same" or any(a != b for a, b in sides) else (sides[0][0], sides[1][0])
         self.dilation = as_pair(dilation, "dilation", 1)
         self.drop_last = as_flag(drop_last, "drop_last")
         self.groups = groups
@@ -246,7 +259,7 @@ class Conv2D:
             (", drop_last=True" if self.drop_last else "") + (f", groups={self.groups}" if self.groups > 1 else "")
         c *= self.groups
         return (f"Conv2D({c}, {k}, kernel_size=({fh}, {fw}), stride={self.stride}, "
-                f"padding={self.padding}{extra}, method={self.method!r})")
+                f"padding={self.padding!r}{extra}, method={self.method!r})")
 
     def forward(self, x):
         """x (N, C, H, W) -> out (N, K, Hout, Wout); remembers what backward needs."""

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .arguments import as_flag, as_int, as_pair, as_shape4, resolve_padding
+from .arguments import as_flag, as_int, as_padding, as_pair, as_shape4, resolve_padding
 from .errors import ConvArgumentError
 
 __all__ = ["output_size", "transposed_output_size", "Geometry", "conv_geometry", "transposed_geometry", "checked_size",
-           "checked_groups"]
+           "checked_groups", "symmetric"]
 
 
 def _paddings_that_work(n: int, e: int, s: int, p: int, count: int = 2) -> list[int]:
@@ -101,8 +101,10 @@ def output_size(n, f, stride=1, padding=0, dilation=1, *, drop_last=False, pad=N
         Window (kernel) size along the same dimension: its number of taps.
     stride : int, default 1
         Step between windows, at least 1.
-    padding : int, default 0
-        Zeros added on *each* side, at least 0. ``pad`` is an alias.
+    padding : int, (int, int) or "same", default 0
+        Zeros added on *each* side, at least 0; or (before, after), zeros on
+        each side (Chapter 11); or "same" (stride 1 only): ``dilation*(f - 1)``
+        in all, so the size is ``n``. ``pad`` is an alias.
     dilation : int, default 1
         Distance between the kernel's taps, at least 1: the window then spans
         ``dilation*(f - 1) + 1`` cells.
@@ -133,9 +135,18 @@ def output_size(n, f, stride=1, padding=0, dilation=1, *, drop_last=False, pad=N
     3
     >>> output_size(8, 3, stride=2, padding=1, drop_last=True)
     4
+    >>> output_size(7, 4, padding="same")
+    7
+    >>> output_size(7, 4, padding=(1, 2))
+    7
     """
     padding = resolve_padding(padding, pad)
     n, f, stride = as_int(n, "n", 1), as_int(f, "f", 1), as_int(stride, "stride", 1)
+    if padding == "same" or isinstance(padding, (tuple, list)):  # a dummy width of 1, unpadded
+        sides = padding if padding == "same" else (padding, (0, 0))
+        g = conv_geometry((1, 1, n, 1), (1, 1, f, 1), (stride, 1), sides, (as_int(dilation, "dilation", 1), 1),
+                          drop_last)
+        return g.ho
     padding, dilation = as_int(padding, "padding", 0), as_int(dilation, "dilation", 1)
     return checked_size(n, f, stride, padding, "dimension", ("n", "f"), dilation, as_flag(drop_last, "drop_last"))
 
@@ -162,6 +173,13 @@ class Geometry:
         into ``groups`` blocks, and filter block g sees only input block g, so
         w has shape (K, C/groups, FH, FW). The engines never see groups > 1: the
         pipeline runs one convolution of :attr:`per_group` per block.
+    extra : (int, int, int, int)
+        Padding beyond ``ph``/``pw`` on the top, bottom, left and right
+        (Chapter 11): ``padding="same"`` with an even kernel, or
+        ((top, bottom), (left, right)). The row padding is ``ph + extra[0]`` on
+        top and ``ph + extra[1]`` below, at least one of the two extras being
+        0, likewise the columns. The engines never see it: the pipeline pads x
+        by ``extra`` itself and runs the symmetric geometry :attr:`inner`.
     """
 
     n: int
@@ -180,6 +198,7 @@ class Geometry:
     dil_h: int = 1
     dil_w: int = 1
     groups: int = 1
+    extra: tuple = (0, 0, 0, 0)
 
     @property
     def span_h(self) -> int:
@@ -205,7 +224,19 @@ class Geometry:
 
     @property
     def padded_hw(self) -> tuple[int, int]:
-        return (self.h + 2 * self.ph, self.w + 2 * self.pw)
+        return (self.h + 2 * self.ph + self.extra[0] + self.extra[1], self.w + 2 * self.pw + self.extra[2] + self.extra[3])
+
+    @property
+    def paddings(self) -> tuple[tuple[int, int], tuple[int, int]]:
+        """((top, bottom), (left, right)): the zeros on each side."""
+        et, eb, el, er = self.extra
+        return ((self.ph + et, self.ph + eb), (self.pw + el, self.pw + er))
+
+    @property
+    def inner(self) -> "Geometry":
+        """The symmetric convolution the engines run: the input padded by ``extra``, then by ph, pw."""
+        et, eb, el, er = self.extra
+        return replace(self, h=self.h + et + eb, w=self.w + el + er, extra=(0, 0, 0, 0))
 
     @property
     def macs(self) -> int:
@@ -243,8 +274,12 @@ def conv_geometry(x_shape, w_shape, stride=1, padding=0, dilation=1, drop_last=F
         Input shape (N, C, H, W).
     w_shape : tuple
         Filter shape (K, C/groups, FH, FW).
-    stride, padding, dilation : int or (int, int)
+    stride, dilation : int or (int, int)
         Same for both dimensions, or (height, width).
+    padding : int, (int, int), ((int, int), (int, int)) or "same"
+        Zeros on both sides alike, per dimension, or per side ((top, bottom),
+        (left, right)); "same" (stride 1 only) pads D(F - 1) in all, the odd one
+        at the bottom (right), as PyTorch does, so that the output has the input's size.
     drop_last : bool
         Floor a non-whole output size instead of refusing it (see :func:`output_size`).
     groups : int
@@ -263,11 +298,38 @@ def conv_geometry(x_shape, w_shape, stride=1, padding=0, dilation=1, drop_last=F
             f"channel mismatch: x has C={c} channels (x.shape={tuple(x_shape)}) but w expects "
             f"C={cw * groups}{per} (w.shape={tuple(w_shape)})"
         )
-    (sh, sw), (ph, pw), (dh, dw) = _options(stride, padding, dilation)
+    (sh, sw), _, (dh, dw) = _options(stride, 0, dilation)
+    (pt, pb), (pl, pr) = _sides(padding, stride, (sh, sw), (dh * (fh - 1), dw * (fw - 1)))
+    ph, pw = min(pt, pb), min(pl, pr)
+    extra = (pt - ph, pb - ph, pl - pw, pr - pw)
     drop_last = as_flag(drop_last, "drop_last")
-    ho = checked_size(h, fh, sh, ph, "height", ("H", "FH"), dh, drop_last)
-    wo = checked_size(w, fw, sw, pw, "width", ("W", "FW"), dw, drop_last)
-    return Geometry(n, c, h, w, k, fh, fw, sh, sw, ph, pw, ho, wo, dh, dw, groups)
+    # Uneven padding: the sizes are those of the input with its extra rows and columns (Geometry.inner).
+    ho = checked_size(h + extra[0] + extra[1], fh, sh, ph, "height", ("H", "FH"), dh, drop_last)
+    wo = checked_size(w + extra[2] + extra[3], fw, sw, pw, "width", ("W", "FW"), dw, drop_last)
+    return Geometry(n, c, h, w, k, fh, fw, sh, sw, ph, pw, ho, wo, dh, dw, groups, extra)
+
+
+def _sides(padding, stride, strides, spans):
+    """((top, bottom), (left, right)) of ``padding``; "same" pads ``spans`` = D(F - 1), the odd one after."""
+    sides = as_padding(padding)
+    if sides != "same":
+        return sides
+    if strides != (1, 1):
+        raise ConvArgumentError(
+            f"padding='same' needs stride 1 (as in PyTorch): with stride S the output is about H/S, never H; "
+            f"got stride={stride!r}. Give the padding as numbers for a strided convolution"
+        )
+    return tuple((s // 2, s - s // 2) for s in spans)
+
+
+def symmetric(g: Geometry, caller: str) -> Geometry:
+    """``g``, or a ConvArgumentError if its padding differs between two sides (``caller`` pads both alike)."""
+    if any(g.extra):
+        raise ConvArgumentError(
+            f"{caller} pads both sides of a dimension alike; got the paddings ((top, bottom), (left, right)) = "
+            f"{g.paddings}: give an int or a pair (height, width), or pad x with np.pad first"
+        )
+    return g
 
 
 def transposed_geometry(y_shape, w_shape, stride=1, padding=0, dilation=1, output_padding=0, groups=1) -> Geometry:

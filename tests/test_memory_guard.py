@@ -166,6 +166,29 @@ def test_grouped_estimate_matches_traced_peak(method, case, dtype, backward, mon
         call()
 
 
+# Uneven padding (Chapter 11): (x shape, w shape, stride, padding, groups).
+UNEVEN = [((4, 16, 24, 24), (16, 16, 4, 4), 1, "same", 1), ((2, 8, 41, 40), (12, 4, 3, 2), 2, ((0, 2), (3, 1)), 2)]
+UNEVEN_CASES = [(m, c) for m in methods.METHODS for c in UNEVEN if m != "matrix" or c[0][2] < 30]
+
+
+@pytest.mark.parametrize("backward", [False, True], ids=["forward", "backward"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+@pytest.mark.parametrize("method, case", UNEVEN_CASES, ids=[f"{m}-{c[0]}-{c[3]}" for m, c in UNEVEN_CASES])
+def test_uneven_padding_estimate_matches_traced_peak(method, case, dtype, backward, monkeypatch):
+    """x padded by its uneven part, the symmetric pass on it, and dx cropped back."""
+    monkeypatch.setattr(_threads, "WORKERS", 1)
+    xs, ws, s, p, groups = case
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal(xs).astype(dtype), rng.standard_normal(ws).astype(dtype)
+    g = conv_geometry(xs, ws, s, p, groups=groups)
+    dout = rng.standard_normal(g.out_shape).astype(dtype)
+    call = ((lambda: ck.conv2d_backward(dout, x, w, s, p, method=method, groups=groups)) if backward
+            else (lambda: ck.conv2d(x, w, None, s, p, method=method, groups=groups)))
+    call()
+    est, peak = pipeline.bytes_needed(methods.get(method), g, dtype, backward), traced_peak(call)
+    assert UNDER * peak - SLACK <= est <= OVER * peak + SLACK, (est / MiB, peak / MiB)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
 @pytest.mark.parametrize("ys, ws, s, p, groups", [((4, 32, 16, 16), (32, 4, 3, 3), 2, 1, 4),
                                                   ((2, 24, 30, 30), (24, 1, 3, 3), 1, 1, 24)])

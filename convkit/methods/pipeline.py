@@ -10,7 +10,10 @@ and :func:`convkit.conv_transpose2d_backward` all run the same steps, here, once
    :func:`convkit.memory_limit`, naming the fastest method that fits (:func:`guard`);
 5. run the method: a grouped convolution (``groups > 1``, Chapter 11) as ``groups``
    independent convolutions on its channel slices, concatenated (:class:`Engine`), so that no
-   engine knows about groups.
+   engine knows about groups; uneven padding (``padding="same"`` with an even kernel, or
+   ((top, bottom), (left, right))) by padding x with the uneven part here, running the
+   symmetric rest (:attr:`Geometry.inner`) and cropping dx back, so that the engines
+   keep their one (PH, PW) padding.
 
 Steps 2-5 are :class:`Engine`: ``Engine(method)`` resolves the name, and its
 :meth:`~Engine.forward`, :meth:`~Engine.backward` and :meth:`~Engine.gradients`
@@ -38,7 +41,8 @@ def prepare(x, w, b=None, stride=1, padding=0, dilation=1, drop_last=False, grou
     x : array_like, shape (N, C, H, W)
     w : array_like, shape (K, C/groups, FH, FW)
     b : array_like, shape (K,), optional
-    stride, padding, dilation : int or (int, int)
+    stride, dilation : int or (int, int)
+    padding : int, (int, int), ((int, int), (int, int)) or "same"
     drop_last : bool
     groups : int
 
@@ -70,8 +74,9 @@ def describe_call(g: Geometry) -> str:
     """The shapes and options of a convolution, as a message names them."""
     dil = f", dilation=({g.dil_h}, {g.dil_w})" if (g.dil_h, g.dil_w) != (1, 1) else ""
     groups = f", groups={g.groups}" if g.groups > 1 else ""
+    padding = g.paddings if any(g.extra) else (g.ph, g.pw)
     return (f"x.shape={g.x_shape}, w.shape={g.w_shape}, stride=({g.sh}, {g.sw}), "
-            f"padding=({g.ph}, {g.pw}){dil}{groups}")
+            f"padding={padding}{dil}{groups}")
 
 
 def bytes_needed(impl, g: Geometry, dtype, backward: bool = False) -> int:
@@ -82,11 +87,14 @@ def bytes_needed(impl, g: Geometry, dtype, backward: bool = False) -> int:
     before it, then their concatenation (the results twice). The forward keeps only the outputs
     (a grouped cache is x and w: the backward rebuilds each group's cache, as ``cache_for`` does);
     the backward keeps dx, dw and db. Each group's pass also holds contiguous copies of its slice
-    of x (and of dout).
+    of x (and of dout). Uneven padding adds x padded by its uneven part (and dx cropped back).
     """
+    item = np.dtype(dtype).itemsize
+    if any(g.extra):  # x padded by the uneven part, held through the pass; in the backward, dx cropped back
+        padded = g.n * g.c * (g.h + g.extra[0] + g.extra[1]) * (g.w + g.extra[2] + g.extra[3]) * item
+        return padded + bytes_needed(impl, g.inner, dtype, backward) + backward * g.n * g.c * g.h * g.w * item
     if g.groups == 1:
         return impl.bytes_needed(g, dtype, backward)
-    item = np.dtype(dtype).itemsize
     g1 = g.per_group
     slices = (g.n * g1.c * g.h * g.w + backward * g.n * g1.k * g.ho * g.wo) * item
     one = impl.bytes_needed(g1, dtype, backward) + slices
@@ -118,7 +126,7 @@ def guard(impl, method: str, g: Geometry, dtype, backward: bool = False, caller:
     if need <= limit:
         return
     others = [(m, bytes_needed(get(m), g, dtype, backward)) for m in by_speed()
-              if m != method and supports(get(m), g.per_group)]
+              if m != method and supports(get(m), g.inner.per_group)]
     fits = [(m, n) for m, n in others if n <= limit]
     if fits:
         m, n = fits[0]
@@ -146,6 +154,17 @@ def _each_group(g: Geometry, x, w, per_filter):
                np.ascontiguousarray(per_filter[cut]))
 
 
+def _pad_extra(x, g: Geometry):
+    """x padded with the zeros of ``g.extra``: the uneven part of its padding (top, bottom, left, right)."""
+    et, eb, el, er = g.extra
+    return np.pad(x, ((0, 0), (0, 0), (et, eb), (el, er)))
+
+
+def _crop_extra(dx, g: Geometry):
+    """The gradient of x from that of x padded by ``g.extra``: its middle, copied."""
+    return dx[:, :, g.extra[0]:g.extra[0] + g.h, g.extra[2]:g.extra[2] + g.w].copy()
+
+
 class Engine:
     """A method, resolved once, whose passes are checked and guarded before they run.
 
@@ -161,16 +180,23 @@ class Engine:
         self.method = method
 
     def _ready(self, g, dtype, backward, caller):
-        check(self.impl, g.per_group)
+        check(self.impl, g.inner.per_group)
         guard(self.impl, self.method, g, dtype, backward, caller)
 
     def forward(self, x, w, b, g, ws=None, caller="conv2d"):
         """out (N, K, Hout, Wout) and the cache of a forward pass on checked arguments (:func:`prepare`).
 
         With groups, one forward per group on its slices of x, w and b, the outputs concatenated;
-        the cache is (x, w, g), from which :meth:`backward` rebuilds each group's.
+        the cache is (x, w, g), from which :meth:`backward` rebuilds each group's. With uneven
+        padding, the forward of x padded by its uneven part; the cache is (that cache, w, g).
         """
         self._ready(g, x.dtype, False, caller)
+        return self._forward(x, w, b, g, ws)
+
+    def _forward(self, x, w, b, g, ws):
+        if any(g.extra):
+            out, cache = self._forward(_pad_extra(x, g), w, b, g.inner, ws)
+            return out, (cache, w, g)
         if g.groups == 1:
             return self.impl.forward(x, w, b, g, ws)
         outs = [self.impl.forward(xi, wi, bi, g.per_group, ws)[0] for xi, wi, bi in _each_group(g, x, w, b)]
@@ -180,10 +206,17 @@ class Engine:
         """(dx, dw, db) from a forward's cache; ``dout`` checked to have the output's shape."""
         g = cache[-1]
         dtype = cache[-2].dtype  # every method caches (..., w, g): w has the forward's dtype
-        if g.groups > 1:
-            return self.gradients(dout, cache[0], cache[1], g, caller)
         self._ready(g, dtype, True, caller)
-        return self.impl.backward(dout.astype(dtype, copy=False), cache, ws)
+        return self._backward(dout.astype(dtype, copy=False), cache, ws)
+
+    def _backward(self, dout, cache, ws):
+        g = cache[-1]
+        if any(g.extra):
+            dx, dw, db = self._backward(dout, cache[0], ws)
+            return _crop_extra(dx, g), dw, db
+        if g.groups > 1:
+            return self._gradients(dout, cache[0], cache[1], g)
+        return self.impl.backward(dout, cache, ws)
 
     def gradients(self, dout, x, w, g, caller="conv2d_backward"):
         """(dx, dw, db) of a convolution of x with w, with no forward pass kept: the cache is rebuilt.
@@ -191,7 +224,12 @@ class Engine:
         With groups, one backward per group on its slices, dx concatenated along C, dw and db along K.
         """
         self._ready(g, x.dtype, True, caller)
-        dout = dout.astype(x.dtype, copy=False)
+        return self._gradients(dout.astype(x.dtype, copy=False), x, w, g)
+
+    def _gradients(self, dout, x, w, g):
+        if any(g.extra):
+            dx, dw, db = self._gradients(dout, _pad_extra(x, g), w, g.inner)
+            return _crop_extra(dx, g), dw, db
         if g.groups == 1:
             return self.impl.backward(dout, self.impl.cache_for(x, w, g))
         parts = [self.impl.backward(di, self.impl.cache_for(xi, wi, g.per_group))
