@@ -47,12 +47,14 @@ def conv2d(x, w, b=None, stride=1, padding=0, method=methods.DEFAULT, *, dilatio
         Hout = H and Wout = W for any kernel, even ones included. ``pad`` is an
         alias of ``padding`` (Deep Learning from Scratch's and cs231n's name), so
         ``conv2d(x, w, b, **conv_param)`` takes cs231n's ``conv_param`` dict.
-    method : {"fast", "loops", "matrix", "im2col", "winograd"}, default "fast"
+    method : {"fast", "loops", "matrix", "im2col", "winograd", "fft"}, default "fast"
         See :data:`METHODS`. The default, ``convkit.methods.DEFAULT``, is the
         fastest method that computes every geometry, here and in
         :class:`Conv2D` alike. "winograd" (Chapter 10) computes only 3x3
         kernels with stride 1 and dilation 1, and raises ConvArgumentError
-        otherwise.
+        otherwise. "fft" (Chapter 11) computes every geometry through
+        ``numpy.fft`` (stride by subsampling the stride-1 output), within
+        ``convkit.methods.fft.RTOL`` of the direct methods.
     dilation : int or (int, int), default 1
         Distance between the kernel's taps (keyword only): with D > 1 the
         kernel reads every D-th cell of a window D(F - 1) + 1 cells wide.

@@ -142,7 +142,7 @@ def conv_transpose2d_backward(dout, y, w, stride=1, padding=0, dilation=1, outpu
         Upstream gradient, shaped like conv_transpose2d's output.
     y, w, stride, padding, dilation, output_padding, pad, groups
         As given to :func:`conv_transpose2d`.
-    method : {"fast", "loops", "matrix", "im2col", "winograd"}, default "fast"
+    method : {"fast", "loops", "matrix", "im2col", "winograd", "fft"}, default "fast"
         The convolution method that computes ``dy`` and ``dw`` (the default is
         ``convkit.methods.DEFAULT``, as for :func:`conv2d`).
 

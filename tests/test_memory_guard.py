@@ -53,7 +53,9 @@ LARGER = [
 WIDE = [((1, 64, 64, 64), (2, 64, 8, 8), 8, 0), ((1, 64, 64, 64), (2, 64, 4, 4), 8, 1, 3)]
 # Winograd's geometries (3x3, stride 1): odd sizes, uneven padding, padding past the kernel's reach.
 WINOGRAD = [SMALL[0], ((3, 5, 17, 12), (6, 5, 3, 3), 1, (3, 0)), ((16, 8, 33, 31), (4, 8, 3, 3), 1, 2)] + LARGER[:2]
-CASES = ([(m, c) for m in methods.METHODS for c in SMALL] + [(m, c) for m in ("im2col", "fast") for c in LARGER]
+# The FFT method (Chapter 11): every kind of SMALL geometry, a large kernel, and the larger ones.
+FFT = SMALL + [((4, 3, 64, 64), (16, 3, 11, 11), 1, 5), LARGER[0], LARGER[2]]
+CASES = ([(m, c) for m in methods.METHODS for c in SMALL] + [("fft", c) for c in FFT] + [(m, c) for m in ("im2col", "fast") for c in LARGER]
          + [(m, c) for m in ("loops", "im2col", "fast") for c in WIDE] + [("winograd", c) for c in WINOGRAD])
 # The call: 64 3x3 filters on two 224x224 RGB images.
 BIG_X, BIG_W = (2, 3, 224, 224), (64, 3, 3, 3)
