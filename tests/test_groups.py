@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import convkit as ck
 from convkit import methods
-from test_against_references import TOL, VARIANTS, _close, assert_bias_gradient, cases, draw_case, fast_path
+from test_against_references import TOL, VARIANTS, Case, _close, assert_bias_gradient, cases, draw_case, fast_path
 
 torch.set_num_threads(1)
 
@@ -26,6 +26,9 @@ def grouped(case, groups, per_group, filters_per_group):
     n, _, h, w = case.x_shape
     fh, fw = case.w_shape[2:]
     return case._replace(x_shape=(n, groups * per_group, h, w), w_shape=(groups * filters_per_group, per_group, fh, fw))
+
+
+CASE_3X3 = Case((2, 1, 7, 6), (1, 1, 3, 3), (1, 1), (1, 1), (1, 1), (0, 0))  # Winograd's geometry; grouped below
 
 
 @st.composite
@@ -132,6 +135,20 @@ def test_depthwise_is_one_filter_per_channel():
     out = ck.conv2d(x, w, padding=1, groups=4)
     for c in range(4):
         np.testing.assert_allclose(out[:, c:c + 1], ck.conv2d(x[:, c:c + 1], w[c:c + 1], padding=1), atol=1e-13)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("method", ["winograd", "fft"])
+def test_specialised_methods_with_groups(method, dtype):
+    """Winograd and the FFT (rarely drawn above: 3x3 stride 1 for Winograd) on a depthwise and a grouped layer."""
+    for case, groups in [(grouped(CASE_3X3, 4, 1, 2), 4), (grouped(CASE_3X3, 2, 3, 2), 2)]:
+        x, w, b, dout = _arrays(case, dtype, 0)
+        want = torch_grouped(x, w, b, dout, case, groups)
+        got = (ck.conv2d(x, w, b, method=method, groups=groups, **case.kw),
+               *ck.conv2d_backward(dout, x, w, method=method, groups=groups, **case.kw))
+        for a, ref in zip(got[:3], want):
+            assert a.shape == ref.shape and a.dtype == dtype
+            assert ck.rel_error(a, ref) < 2 * methods.get(method).RTOL[np.dtype(dtype)], ck.rel_error(a, ref)
 
 
 def test_bad_groups_are_named():
