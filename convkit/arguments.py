@@ -14,7 +14,7 @@ import numpy as np
 from .errors import ConvArgumentError
 
 __all__ = ["is_int", "describe", "as_int", "as_pair", "as_flag", "as_shape4", "as_float", "float_dtype",
-           "as_bias", "resolve_padding", "as_padding"]
+           "as_bias", "resolve_padding", "as_padding", "as_layout"]
 
 
 def is_int(v) -> bool:
@@ -168,3 +168,10 @@ def as_padding(value):
         raise ConvArgumentError(f"padding must be {forms}; got padding={describe(value)}")
     ph, pw = as_pair(value, "padding", 0)
     return ((ph, ph), (pw, pw))
+
+
+def as_layout(value) -> str:
+    """``layout``: "NCHW" (channels before the image's rows and columns) or "NHWC" (channels last)."""
+    if not isinstance(value, str) or value not in ("NCHW", "NHWC"):
+        raise ConvArgumentError(f"layout must be 'NCHW' or 'NHWC'; got layout={describe(value)}")
+    return value

@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import methods
-from .arguments import (as_bias, as_flag, as_float, as_int, as_padding, as_pair, as_shape4, describe, is_int,
-                        resolve_padding)
+from .arguments import (as_bias, as_flag, as_float, as_int, as_layout, as_padding, as_pair, as_shape4, describe,
+                        is_int, resolve_padding)
 from .errors import ConvArgumentError
 from .geometry import checked_groups
 from .methods.pipeline import Engine, check_dout, describe_call, prepare
@@ -20,7 +20,7 @@ METHODS = methods.METHODS
 
 
 def conv2d(x, w, b=None, stride=1, padding=0, method=methods.DEFAULT, *, dilation=1, drop_last=False, pad=None,
-           groups=1):
+           groups=1, layout="NCHW"):
     """Forward pass of a 2-D convolution layer (cross-correlation, as in every DL library).
 
     ``out[n, k, i, j] = b[k] + sum_{c,u,v} w[k, c, u, v] * x_pad[n, c, i*SH + u*DH, j*SW + v*DW]``
@@ -69,10 +69,16 @@ def conv2d(x, w, b=None, stride=1, padding=0, method=methods.DEFAULT, *, dilatio
         ``groups`` must divide C and K; ``groups=C`` is a depthwise convolution.
         Computed as ``groups`` convolutions on the channel slices, concatenated
         (:mod:`convkit.methods.pipeline`), with every method.
+    layout : {"NCHW", "NHWC"}, default "NCHW"
+        The axes of x and of the output (keyword only; Chapter 11): with
+        "NHWC", x has shape (N, H, W, C) and the output (N, Hout, Wout, K),
+        channels last, as TensorFlow and image files hold them; w keeps its
+        (K, C/groups, FH, FW). Every method computes in NCHW: x is transposed
+        to an NCHW copy and the output back, and the memory guard counts both.
 
     Returns
     -------
-    ndarray, shape (N, K, Hout, Wout)
+    ndarray, shape (N, K, Hout, Wout), or (N, Hout, Wout, K) with ``layout="NHWC"``
         ``Hout = (H + 2*PH - DH*(FH - 1) - 1)/SH + 1`` (must be whole unless
         ``drop_last``; with per-side padding, ``2*PH`` is top + bottom), likewise Wout. float32 if every input is float32, else float64.
 
@@ -86,12 +92,12 @@ def conv2d(x, w, b=None, stride=1, padding=0, method=methods.DEFAULT, *, dilatio
         (K*Hout*Wout, C*H*W) matrix and is the first to hit the limit).
     """
     engine = Engine(method)
-    x, w, b, g = prepare(x, w, b, stride, resolve_padding(padding, pad), dilation, drop_last, groups)
+    x, w, b, g = prepare(x, w, b, stride, resolve_padding(padding, pad), dilation, drop_last, groups, layout)
     return engine.forward(x, w, b, g)[0]
 
 
 def conv2d_backward(dout, x, w, stride=1, padding=0, method=methods.DEFAULT, *, dilation=1, drop_last=False, pad=None,
-                    groups=1):
+                    groups=1, layout="NCHW"):
     """Backward pass of :func:`conv2d`: the gradients of the loss with respect to x, w and b.
 
     Derived in Chapter 4 (1-D, then 2-D) and Chapter 5 (as matrix products).
@@ -101,14 +107,14 @@ def conv2d_backward(dout, x, w, stride=1, padding=0, method=methods.DEFAULT, *, 
 
     Parameters
     ----------
-    dout : array_like, shape (N, K, Hout, Wout)
+    dout : array_like, shape (N, K, Hout, Wout), or (N, Hout, Wout, K) with ``layout="NHWC"``
         Upstream gradient dL/dout.
-    x, w, stride, padding, method, dilation, drop_last, pad, groups
+    x, w, stride, padding, method, dilation, drop_last, pad, groups, layout
         As given to :func:`conv2d`.
 
     Returns
     -------
-    dx : ndarray, shape (N, C, H, W)
+    dx : ndarray, shape (N, C, H, W), or (N, H, W, C) with ``layout="NHWC"``
         Zero in the rows and columns that ``drop_last`` dropped.
     dw : ndarray, shape (K, C/groups, FH, FW)
     db : ndarray, shape (K,)
@@ -119,8 +125,10 @@ def conv2d_backward(dout, x, w, stride=1, padding=0, method=methods.DEFAULT, *, 
         As :func:`conv2d`, including the memory guard (for the backward pass).
     """
     engine = Engine(method)
-    x, w, _, g = prepare(x, w, None, stride, resolve_padding(padding, pad), dilation, drop_last, groups)
-    dout = check_dout(dout, g.out_shape, f"the output's shape (N, K, Hout, Wout) = {g.out_shape} for {describe_call(g)}")
+    x, w, _, g = prepare(x, w, None, stride, resolve_padding(padding, pad), dilation, drop_last, groups, layout)
+    axes = "(N, K, Hout, Wout)" if g.layout == "NCHW" else "(N, Hout, Wout, K)"
+    dout = check_dout(dout, g.out_shape_as_given, f"the output's shape {axes} = {g.out_shape_as_given} for "
+                                                  f"{describe_call(g)}")
     return engine.gradients(dout, x, w, g)
 
 
@@ -156,6 +164,9 @@ class Conv2D:
     groups : int, default 1
         Channel groups (keyword only; see :func:`convkit.conv2d`); must divide
         ``in_channels`` and ``out_channels``.
+    layout : {"NCHW", "NHWC"}, default "NCHW"
+        The axes of x, the output and their gradients (keyword only; see
+        :func:`convkit.conv2d`); W keeps (K, C/groups, FH, FW).
 
     Attributes
     ----------
@@ -175,7 +186,8 @@ class Conv2D:
     """
 
     def __init__(self, in_channels, out_channels, kernel_size=None, stride=1, padding=0, rng=None,
-                 method=methods.DEFAULT, dtype=np.float64, *, dilation=1, drop_last=False, pad=None, groups=1):
+                 method=methods.DEFAULT, dtype=np.float64, *, dilation=1, drop_last=False, pad=None, groups=1,
+                 layout="NCHW"):
         if np.ndim(in_channels) > 0:  # Conv2D(W, b, stride, pad): Deep Learning from Scratch's habit
             raise ConvArgumentError(
                 f"Conv2D(in_channels, out_channels, kernel_size, ...) makes a layer with new weights, so "
@@ -191,11 +203,11 @@ class Conv2D:
         rng = np.random.default_rng(rng)
         W = (rng.standard_normal((k, cg, fh, fw)) * np.sqrt(2.0 / (cg * fh * fw))).astype(dtype)
         self._setup(W, np.zeros(k, dtype=dtype), stride, resolve_padding(padding, pad), dilation, method, drop_last,
-                    groups)
+                    groups, layout)
 
     @classmethod
     def from_weights(cls, W, b=None, stride=1, padding=0, dilation=1, method=methods.DEFAULT, *, drop_last=False, pad=None,
-                     groups=1):
+                     groups=1, layout="NCHW"):
         """A layer with the given weights and bias.
 
         The arguments come in the order of Deep Learning from Scratch's
@@ -225,6 +237,8 @@ class Conv2D:
         groups : int, default 1
             Channel groups (keyword only); the input then has C = groups * W.shape[1]
             channels, and ``groups`` must divide K = W.shape[0].
+        layout : {"NCHW", "NHWC"}, default "NCHW"
+            As for :class:`Conv2D` (keyword only).
 
         Returns
         -------
@@ -237,10 +251,10 @@ class Conv2D:
         b = as_bias(b, W.shape[0], W.dtype)
         layer = cls.__new__(cls)
         checked_groups(groups, W.shape[1] * groups if is_int(groups) else 1, W.shape[0])
-        layer._setup(W, b, stride, resolve_padding(padding, pad), dilation, method, drop_last, groups)
+        layer._setup(W, b, stride, resolve_padding(padding, pad), dilation, method, drop_last, groups, layout)
         return layer
 
-    def _setup(self, W, b, stride, padding, dilation, method, drop_last, groups=1):
+    def _setup(self, W, b, stride, padding, dilation, method, drop_last, groups, layout):
         self.stride = as_pair(stride, "stride", 1)
         sides = as_padding(padding)
         # Kept as given, in its shortest form: "same", (PH, PW), or ((top, bottom), (left, right)).
@@ -248,6 +262,7 @@ class Conv2D:
         self.dilation = as_pair(dilation, "dilation", 1)
         self.drop_last = as_flag(drop_last, "drop_last")
         self.groups = groups
+        self.layout = as_layout(layout)
         self._engine = Engine(method)
         self.method = method
         self.W, self.b = W, b
@@ -258,24 +273,26 @@ class Conv2D:
     def __repr__(self):
         k, c, fh, fw = self.W.shape
         extra = (f", dilation={self.dilation}" if self.dilation != (1, 1) else "") + \
-            (", drop_last=True" if self.drop_last else "") + (f", groups={self.groups}" if self.groups > 1 else "")
+            (", drop_last=True" if self.drop_last else "") + (f", groups={self.groups}" if self.groups > 1 else "") + \
+            (f", layout={self.layout!r}" if self.layout != "NCHW" else "")
         c *= self.groups
         return (f"Conv2D({c}, {k}, kernel_size=({fh}, {fw}), stride={self.stride}, "
                 f"padding={self.padding!r}{extra}, method={self.method!r})")
 
     def forward(self, x):
-        """x (N, C, H, W) -> out (N, K, Hout, Wout); remembers what backward needs."""
-        x, w, b, g = prepare(x, self.W, self.b, self.stride, self.padding, self.dilation, self.drop_last, self.groups)
+        """x (N, C, H, W) -> out (N, K, Hout, Wout) (NHWC: channels last); remembers what backward needs."""
+        x, w, b, g = prepare(x, self.W, self.b, self.stride, self.padding, self.dilation, self.drop_last, self.groups,
+                             self.layout)
         out, self._cache = self._engine.forward(x, w, b, g, self._ws, caller="Conv2D.forward")
         return out
 
     __call__ = forward
 
     def backward(self, dout):
-        """dout (N, K, Hout, Wout) -> dx (N, C, H, W); sets ``self.dW`` and ``self.db``."""
+        """dout (N, K, Hout, Wout) -> dx (N, C, H, W) (NHWC: channels last); sets ``self.dW`` and ``self.db``."""
         if self._cache is None:
             raise ConvArgumentError("backward() needs a forward() first: there is nothing to differentiate")
         g = self._cache[-1]
-        dout = check_dout(dout, g.out_shape, f"the shape of the last forward's output {g.out_shape}")
+        dout = check_dout(dout, g.out_shape_as_given, f"the shape of the last forward's output {g.out_shape_as_given}")
         dx, self.dW, self.db = self._engine.backward(dout, self._cache, self._ws)
         return dx

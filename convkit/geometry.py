@@ -180,6 +180,10 @@ class Geometry:
         top and ``ph + extra[1]`` below, at least one of the two extras being
         0, likewise the columns. The engines never see it: the pipeline pads x
         by ``extra`` itself and runs the symmetric geometry :attr:`inner`.
+    layout : {"NCHW", "NHWC"}
+        How the caller's x and output hold their axes (Chapter 11). The sizes
+        above are always named as in NCHW; the engines never see "NHWC": the
+        pipeline transposes at the edge (:attr:`nchw`).
     """
 
     n: int
@@ -199,6 +203,7 @@ class Geometry:
     dil_w: int = 1
     groups: int = 1
     extra: tuple = (0, 0, 0, 0)
+    layout: str = "NCHW"
 
     @property
     def span_h(self) -> int:
@@ -231,6 +236,16 @@ class Geometry:
         """((top, bottom), (left, right)): the zeros on each side."""
         et, eb, el, er = self.extra
         return ((self.ph + et, self.ph + eb), (self.pw + el, self.pw + er))
+
+    @property
+    def out_shape_as_given(self) -> tuple[int, int, int, int]:
+        """The output's shape in the caller's layout: (N, K, Hout, Wout), or (N, Hout, Wout, K) for NHWC."""
+        return self.out_shape if self.layout == "NCHW" else (self.n, self.ho, self.wo, self.k)
+
+    @property
+    def nchw(self) -> "Geometry":
+        """The same convolution on NCHW arrays: what the pipeline runs after transposing x."""
+        return replace(self, layout="NCHW")
 
     @property
     def inner(self) -> "Geometry":

@@ -141,31 +141,34 @@ def test_fast_estimate_counts_both_threads(backward, monkeypatch):
 
 
 # Chapter 11's variants, which the pipeline runs around the engines: (x shape, w shape (K, C/groups, FH, FW),
-# stride, padding, groups). Grouped and depthwise convolutions, then uneven padding (x padded by its uneven part).
+# stride, padding, groups[, layout]). Grouped and depthwise convolutions, uneven padding (x padded by its uneven
+# part), channels last (x and dout transposed to NCHW copies, the result back).
 GROUPED = [((4, 16, 24, 24), (32, 4, 3, 3), 1, 1, 4), ((2, 32, 40, 40), (32, 1, 3, 3), 1, 1, 32),  # depthwise
            ((3, 12, 33, 33), (6, 6, 5, 5), 2, 2, 2)]
 UNEVEN = [((4, 16, 24, 24), (16, 16, 4, 4), 1, "same", 1), ((2, 8, 41, 40), (12, 4, 3, 2), 2, ((0, 2), (3, 1)), 2)]
-VARIANT_CASES = [(m, c) for m in methods.METHODS + methods.SPECIALISED for c in GROUPED + UNEVEN
+NHWC = [((4, 24, 24, 16), (32, 16, 3, 3), 1, 1, 1, "NHWC"), ((2, 41, 40, 8), (12, 4, 3, 2), 2, ((0, 2), (3, 1)), 2, "NHWC")]
+VARIANT_CASES = [(m, c) for m in methods.METHODS + methods.SPECIALISED for c in GROUPED + UNEVEN + NHWC
                  if (m != "winograd" or c[1][2:] == (3, 3) and c[2] == 1) and (m != "matrix" or c[0][2] < 30)]
 
 
 @pytest.mark.parametrize("backward", [False, True], ids=["forward", "backward"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
-@pytest.mark.parametrize("method, case", VARIANT_CASES, ids=[f"{m}-{c[0]}-{c[1]}-{c[3]}" for m, c in VARIANT_CASES])
+@pytest.mark.parametrize("method, case", VARIANT_CASES, ids=[f"{m}-{c[0]}-{c[1]}-{c[3]}-{c[5:]}" for m, c in VARIANT_CASES])
 def test_variant_estimate_matches_traced_peak(method, case, dtype, backward, monkeypatch):
     """The pipeline's estimate (:func:`convkit.methods.pipeline.bytes_needed`), and the guard refusing by it.
 
     Grouped: one group's peak on top of the groups done, then the concatenation. Uneven padding:
-    x padded by its uneven part, the symmetric pass on it, and dx cropped back.
+    x padded by its uneven part, the symmetric pass on it, and dx cropped back. NHWC: the NCHW copies.
     """
     monkeypatch.setattr(_threads, "WORKERS", 1)
-    xs, ws, s, p, groups = case
+    xs, ws, s, p, groups, *layout = case
+    kw = dict(method=method, groups=groups, layout=(layout or ["NCHW"])[0])
     rng = np.random.default_rng(0)
     x, w = rng.standard_normal(xs).astype(dtype), rng.standard_normal(ws).astype(dtype)
-    g = conv_geometry(xs, ws, s, p, groups=groups)
-    dout = rng.standard_normal(g.out_shape).astype(dtype)
-    call = ((lambda: ck.conv2d_backward(dout, x, w, s, p, method=method, groups=groups)) if backward
-            else (lambda: ck.conv2d(x, w, None, s, p, method=method, groups=groups)))
+    g = pipeline.prepare(x, w, None, s, p, groups=groups, layout=kw["layout"])[3]
+    dout = rng.standard_normal(g.out_shape_as_given).astype(dtype)
+    call = ((lambda: ck.conv2d_backward(dout, x, w, s, p, **kw)) if backward
+            else (lambda: ck.conv2d(x, w, None, s, p, **kw)))
     call()
     est, peak = pipeline.bytes_needed(methods.get(method), g, dtype, backward), traced_peak(call)
     assert UNDER * peak - SLACK <= est <= OVER * peak + SLACK, (est / MiB, peak / MiB)

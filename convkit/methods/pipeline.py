@@ -13,7 +13,8 @@ and :func:`convkit.conv_transpose2d_backward` all run the same steps, here, once
    engine knows about groups; uneven padding (``padding="same"`` with an even kernel, or
    ((top, bottom), (left, right))) by padding x with the uneven part here, running the
    symmetric rest (:attr:`Geometry.inner`) and cropping dx back, so that the engines
-   keep their one (PH, PW) padding.
+   keep their one (PH, PW) padding; the NHWC layout by transposing x (and dout) to NCHW
+   copies and the result back, so that the engines keep NCHW.
 
 Steps 2-5 are :class:`Engine`: ``Engine(method)`` resolves the name, and its
 :meth:`~Engine.forward`, :meth:`~Engine.backward` and :meth:`~Engine.gradients`
@@ -21,9 +22,11 @@ check, guard and run.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
-from ..arguments import as_bias, as_float, float_dtype
+from ..arguments import as_bias, as_float, as_layout, as_shape4, float_dtype
 from ..errors import ConvArgumentError
 from ..geometry import Geometry, conv_geometry
 from ..memory import gib, memory_limit
@@ -33,22 +36,23 @@ from . import by_speed, check, get, supports
 __all__ = ["Engine", "prepare", "check_dout", "describe_call", "guard", "bytes_needed"]
 
 
-def prepare(x, w, b=None, stride=1, padding=0, dilation=1, drop_last=False, groups=1):
+def prepare(x, w, b=None, stride=1, padding=0, dilation=1, drop_last=False, groups=1, layout="NCHW"):
     """Validate the arguments of a 2-D convolution and cast them to one float dtype.
 
     Parameters
     ----------
-    x : array_like, shape (N, C, H, W)
+    x : array_like, shape (N, C, H, W), or (N, H, W, C) with ``layout="NHWC"``
     w : array_like, shape (K, C/groups, FH, FW)
     b : array_like, shape (K,), optional
     stride, dilation : int or (int, int)
     padding : int, (int, int), ((int, int), (int, int)) or "same"
     drop_last : bool
     groups : int
+    layout : {"NCHW", "NHWC"}
 
     Returns
     -------
-    x : ndarray (N, C, H, W)
+    x : ndarray (N, C, H, W), or (N, H, W, C)
     w : ndarray (K, C/groups, FH, FW)
     b : ndarray (K,)
         Zeros when ``b`` is None.
@@ -56,7 +60,11 @@ def prepare(x, w, b=None, stride=1, padding=0, dilation=1, drop_last=False, grou
     """
     x = as_float(x, "x")
     w = as_float(w, "w")
-    g = conv_geometry(x.shape, w.shape, stride, padding, dilation, drop_last, groups)
+    if as_layout(layout) == "NHWC":
+        n, h, wd, c = as_shape4(x.shape, "x", "(N, H, W, C) with layout='NHWC'")
+        g = replace(conv_geometry((n, c, h, wd), w.shape, stride, padding, dilation, drop_last, groups), layout=layout)
+    else:
+        g = conv_geometry(x.shape, w.shape, stride, padding, dilation, drop_last, groups)
     extra = [as_float(b, "b")] if b is not None else []
     dt = float_dtype(x, w, *extra)
     return x.astype(dt, copy=False), w.astype(dt, copy=False), as_bias(b, g.k, dt), g
@@ -75,8 +83,10 @@ def describe_call(g: Geometry) -> str:
     dil = f", dilation=({g.dil_h}, {g.dil_w})" if (g.dil_h, g.dil_w) != (1, 1) else ""
     groups = f", groups={g.groups}" if g.groups > 1 else ""
     padding = g.paddings if any(g.extra) else (g.ph, g.pw)
-    return (f"x.shape={g.x_shape}, w.shape={g.w_shape}, stride=({g.sh}, {g.sw}), "
-            f"padding={padding}{dil}{groups}")
+    x_shape = g.x_shape if g.layout == "NCHW" else (g.n, g.h, g.w, g.c)
+    layout = ", layout='NHWC'" if g.layout == "NHWC" else ""
+    return (f"x.shape={x_shape}, w.shape={g.w_shape}, stride=({g.sh}, {g.sw}), "
+            f"padding={padding}{dil}{groups}{layout}")
 
 
 def bytes_needed(impl, g: Geometry, dtype, backward: bool = False) -> int:
@@ -87,9 +97,14 @@ def bytes_needed(impl, g: Geometry, dtype, backward: bool = False) -> int:
     before it, then their concatenation (the results twice). The forward keeps only the outputs
     (a grouped cache is x and w: the backward rebuilds each group's cache, as ``cache_for`` does);
     the backward keeps dx, dw and db. Each group's pass also holds contiguous copies of its slice
-    of x (and of dout). Uneven padding adds x padded by its uneven part (and dx cropped back).
+    of x (and of dout). Uneven padding adds x padded by its uneven part (and dx cropped back);
+    the NHWC layout, the NCHW copies of x (and dout) and the result's copy back.
     """
     item = np.dtype(dtype).itemsize
+    if g.layout == "NHWC":  # x (and dout) transposed to NCHW copies, the result transposed back
+        x, y = g.n * g.c * g.h * g.w * item, g.n * g.k * g.ho * g.wo * item
+        result = x if backward else y
+        return x + backward * y + max(bytes_needed(impl, g.nchw, dtype, backward), 2 * result)
     if any(g.extra):  # x padded by the uneven part, held through the pass; in the backward, dx cropped back
         padded = g.n * g.c * (g.h + g.extra[0] + g.extra[1]) * (g.w + g.extra[2] + g.extra[3]) * item
         return padded + bytes_needed(impl, g.inner, dtype, backward) + backward * g.n * g.c * g.h * g.w * item
@@ -154,6 +169,16 @@ def _each_group(g: Geometry, x, w, per_filter):
                np.ascontiguousarray(per_filter[cut]))
 
 
+def _nchw(a):
+    """An (N, H, W, C) array as a contiguous (N, C, H, W) copy."""
+    return np.ascontiguousarray(a.transpose(0, 3, 1, 2))
+
+
+def _nhwc(a):
+    """An (N, C, H, W) array as a contiguous (N, H, W, C) copy."""
+    return np.ascontiguousarray(a.transpose(0, 2, 3, 1))
+
+
 def _pad_extra(x, g: Geometry):
     """x padded with the zeros of ``g.extra``: the uneven part of its padding (top, bottom, left, right)."""
     et, eb, el, er = g.extra
@@ -194,6 +219,9 @@ class Engine:
         return self._forward(x, w, b, g, ws)
 
     def _forward(self, x, w, b, g, ws):
+        if g.layout == "NHWC":
+            out, cache = self._forward(_nchw(x), w, b, g.nchw, ws)
+            return _nhwc(out), (cache, w, g)
         if any(g.extra):
             out, cache = self._forward(_pad_extra(x, g), w, b, g.inner, ws)
             return out, (cache, w, g)
@@ -211,6 +239,9 @@ class Engine:
 
     def _backward(self, dout, cache, ws):
         g = cache[-1]
+        if g.layout == "NHWC":
+            dx, dw, db = self._backward(_nchw(dout), cache[0], ws)
+            return _nhwc(dx), dw, db
         if any(g.extra):
             dx, dw, db = self._backward(dout, cache[0], ws)
             return _crop_extra(dx, g), dw, db
@@ -227,6 +258,9 @@ class Engine:
         return self._gradients(dout.astype(x.dtype, copy=False), x, w, g)
 
     def _gradients(self, dout, x, w, g):
+        if g.layout == "NHWC":
+            dx, dw, db = self._gradients(_nchw(dout), _nchw(x), w, g.nchw)
+            return _nhwc(dx), dw, db
         if any(g.extra):
             dx, dw, db = self._gradients(dout, _pad_extra(x, g), w, g.inner)
             return _crop_extra(dx, g), dw, db
