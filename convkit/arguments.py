@@ -14,7 +14,7 @@ import numpy as np
 from .errors import ConvArgumentError
 
 __all__ = ["is_int", "describe", "as_int", "as_pair", "as_flag", "as_shape4", "as_float", "float_dtype",
-           "as_bias", "resolve_padding"]
+           "as_bias", "resolve_padding", "as_padding", "as_layout"]
 
 
 def is_int(v) -> bool:
@@ -142,3 +142,36 @@ def resolve_padding(padding, pad):
             f"pad={describe(pad)}): give one"
         )
     return pad
+
+
+def as_padding(value):
+    """A convolution's ``padding``: ``"same"``, or ((top, bottom), (left, right)), each at least 0.
+
+    An int P or a pair (PH, PW) pads both sides alike and becomes ((P, P), (P, P)) or
+    ((PH, PH), (PW, PW)); ((top, bottom), (left, right)) pads each side its own amount;
+    ``"same"`` is resolved against the kernel by :func:`convkit.geometry.conv_geometry`.
+    """
+    forms = "an int or a pair of ints (height, width), ((top, bottom), (left, right)) or 'same'"
+    if isinstance(value, str):
+        if value != "same":
+            raise ConvArgumentError(f"padding must be {forms}; got padding={value!r}")
+        return value
+    nested = isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, (tuple, list)) for v in value)
+    if nested:
+        if not all(len(v) == 2 and all(map(is_int, v)) for v in value):
+            raise ConvArgumentError(f"padding must be {forms}; got padding={describe(value)}")
+        sides = tuple((int(v[0]), int(v[1])) for v in value)
+        if min(v for side in sides for v in side) < 0:
+            raise ConvArgumentError(f"padding must be >= 0 on every side; got padding={describe(value)}")
+        return sides
+    if not (is_int(value) or isinstance(value, (tuple, list)) and len(value) == 2 and all(map(is_int, value))):
+        raise ConvArgumentError(f"padding must be {forms}; got padding={describe(value)}")
+    ph, pw = as_pair(value, "padding", 0)
+    return ((ph, ph), (pw, pw))
+
+
+def as_layout(value) -> str:
+    """``layout``: "NCHW" (channels before the image's rows and columns) or "NHWC" (channels last)."""
+    if not isinstance(value, str) or value not in ("NCHW", "NHWC"):
+        raise ConvArgumentError(f"layout must be 'NCHW' or 'NHWC'; got layout={describe(value)}")
+    return value

@@ -5,7 +5,7 @@ import numpy as np
 
 from .errors import ConvArgumentError
 from .arguments import as_float, float_dtype, resolve_padding
-from .geometry import Geometry, conv_geometry
+from .geometry import Geometry, conv_geometry, symmetric
 from .memory import gib, guard
 
 __all__ = ["conv_matrix", "conv_matrix_pattern", "conv_matrix_bytes", "pattern", "pattern_bytes"]
@@ -49,7 +49,8 @@ def _one_channel(kernel_shape, input_shape, stride, padding, dilation=1, drop_la
             f"conv_matrix is for one channel: kernel shape (FH, FW) and input shape (H, W); "
             f"got kernel_shape={tuple(kernel_shape)}, input_shape={tuple(input_shape)}"
         )
-    return conv_geometry((1, 1, *input_shape), (1, 1, *kernel_shape), stride, padding, dilation, drop_last)
+    return symmetric(conv_geometry((1, 1, *input_shape), (1, 1, *kernel_shape), stride, padding, dilation, drop_last),
+                     "conv_matrix")
 
 
 def pattern_bytes(g: Geometry) -> int:

@@ -20,12 +20,13 @@ PyTorch's formula; with ``d = 1`` it is the one above.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from .arguments import as_flag, as_int, as_pair, as_shape4, resolve_padding
+from .arguments import as_flag, as_int, as_padding, as_pair, as_shape4, resolve_padding
 from .errors import ConvArgumentError
 
-__all__ = ["output_size", "transposed_output_size", "Geometry", "conv_geometry", "transposed_geometry", "checked_size"]
+__all__ = ["output_size", "transposed_output_size", "Geometry", "conv_geometry", "transposed_geometry", "checked_size",
+           "checked_groups", "symmetric"]
 
 
 def _paddings_that_work(n: int, e: int, s: int, p: int, count: int = 2) -> list[int]:
@@ -100,8 +101,10 @@ def output_size(n, f, stride=1, padding=0, dilation=1, *, drop_last=False, pad=N
         Window (kernel) size along the same dimension: its number of taps.
     stride : int, default 1
         Step between windows, at least 1.
-    padding : int, default 0
-        Zeros added on *each* side, at least 0. ``pad`` is an alias.
+    padding : int, (int, int) or "same", default 0
+        Zeros added on *each* side, at least 0; or (before, after), zeros on
+        each side (Chapter 11); or "same" (stride 1 only): ``dilation*(f - 1)``
+        in all, so the size is ``n``. ``pad`` is an alias.
     dilation : int, default 1
         Distance between the kernel's taps, at least 1: the window then spans
         ``dilation*(f - 1) + 1`` cells.
@@ -132,9 +135,18 @@ def output_size(n, f, stride=1, padding=0, dilation=1, *, drop_last=False, pad=N
     3
     >>> output_size(8, 3, stride=2, padding=1, drop_last=True)
     4
+    >>> output_size(7, 4, padding="same")
+    7
+    >>> output_size(7, 4, padding=(1, 2))
+    7
     """
     padding = resolve_padding(padding, pad)
     n, f, stride = as_int(n, "n", 1), as_int(f, "f", 1), as_int(stride, "stride", 1)
+    if padding == "same" or isinstance(padding, (tuple, list)):  # a dummy width of 1, unpadded
+        sides = padding if padding == "same" else (padding, (0, 0))
+        g = conv_geometry((1, 1, n, 1), (1, 1, f, 1), (stride, 1), sides, (as_int(dilation, "dilation", 1), 1),
+                          drop_last)
+        return g.ho
     padding, dilation = as_int(padding, "padding", 0), as_int(dilation, "dilation", 1)
     return checked_size(n, f, stride, padding, "dimension", ("n", "f"), dilation, as_flag(drop_last, "drop_last"))
 
@@ -156,6 +168,22 @@ class Geometry:
     dil_h, dil_w : int
         Dilation along height and width: kernel entry (u, v) of the window at
         output (i, j) sits on padded input (i*sh + u*dil_h, j*sw + v*dil_w).
+    groups : int
+        Channel groups (Chapter 11): the C input channels and K filters are cut
+        into ``groups`` blocks, and filter block g sees only input block g, so
+        w has shape (K, C/groups, FH, FW). The engines never see groups > 1: the
+        pipeline runs one convolution of :attr:`per_group` per block.
+    extra : (int, int, int, int)
+        Padding beyond ``ph``/``pw`` on the top, bottom, left and right
+        (Chapter 11): ``padding="same"`` with an even kernel, or
+        ((top, bottom), (left, right)). The row padding is ``ph + extra[0]`` on
+        top and ``ph + extra[1]`` below, at least one of the two extras being
+        0, likewise the columns. The engines never see it: the pipeline pads x
+        by ``extra`` itself and runs the symmetric geometry :attr:`inner`.
+    layout : {"NCHW", "NHWC"}
+        How the caller's x and output hold their axes (Chapter 11). The sizes
+        above are always named as in NCHW; the engines never see "NHWC": the
+        pipeline transposes at the edge (:attr:`nchw`).
     """
 
     n: int
@@ -173,6 +201,9 @@ class Geometry:
     wo: int
     dil_h: int = 1
     dil_w: int = 1
+    groups: int = 1
+    extra: tuple = (0, 0, 0, 0)
+    layout: str = "NCHW"
 
     @property
     def span_h(self) -> int:
@@ -190,7 +221,7 @@ class Geometry:
 
     @property
     def w_shape(self) -> tuple[int, int, int, int]:
-        return (self.k, self.c, self.fh, self.fw)
+        return (self.k, self.c // self.groups, self.fh, self.fw)
 
     @property
     def out_shape(self) -> tuple[int, int, int, int]:
@@ -198,12 +229,50 @@ class Geometry:
 
     @property
     def padded_hw(self) -> tuple[int, int]:
-        return (self.h + 2 * self.ph, self.w + 2 * self.pw)
+        return (self.h + 2 * self.ph + self.extra[0] + self.extra[1], self.w + 2 * self.pw + self.extra[2] + self.extra[3])
+
+    @property
+    def paddings(self) -> tuple[tuple[int, int], tuple[int, int]]:
+        """((top, bottom), (left, right)): the zeros on each side."""
+        et, eb, el, er = self.extra
+        return ((self.ph + et, self.ph + eb), (self.pw + el, self.pw + er))
+
+    @property
+    def out_shape_as_given(self) -> tuple[int, int, int, int]:
+        """The output's shape in the caller's layout: (N, K, Hout, Wout), or (N, Hout, Wout, K) for NHWC."""
+        return self.out_shape if self.layout == "NCHW" else (self.n, self.ho, self.wo, self.k)
+
+    @property
+    def nchw(self) -> "Geometry":
+        """The same convolution on NCHW arrays: what the pipeline runs after transposing x."""
+        return replace(self, layout="NCHW")
+
+    @property
+    def inner(self) -> "Geometry":
+        """The symmetric convolution the engines run: the input padded by ``extra``, then by ph, pw."""
+        et, eb, el, er = self.extra
+        return replace(self, h=self.h + et + eb, w=self.w + el + er, extra=(0, 0, 0, 0))
 
     @property
     def macs(self) -> int:
-        """Multiply-adds of the forward pass: N*K*C*FH*FW*Hout*Wout."""
-        return self.n * self.k * self.c * self.fh * self.fw * self.ho * self.wo
+        """Multiply-adds of the forward pass: N*K*(C/groups)*FH*FW*Hout*Wout."""
+        return self.n * self.k * (self.c // self.groups) * self.fh * self.fw * self.ho * self.wo
+
+    @property
+    def per_group(self) -> "Geometry":
+        """The convolution of one channel group: C/groups channels, K/groups filters, groups 1."""
+        return replace(self, c=self.c // self.groups, k=self.k // self.groups, groups=1)
+
+
+def checked_groups(groups, c: int, k: int) -> int:
+    """``groups``, checked to be an int >= 1 that divides both C and K."""
+    groups = as_int(groups, "groups", 1)
+    if c % groups or k % groups:
+        raise ConvArgumentError(
+            f"groups={groups} must divide C={c} and K={k}: each of the {groups} groups takes C/groups input "
+            f"channels and K/groups filters"
+        )
+    return groups
 
 
 def _options(stride, padding, dilation):
@@ -211,7 +280,7 @@ def _options(stride, padding, dilation):
     return as_pair(stride, "stride", 1), as_pair(padding, "padding", 0), as_pair(dilation, "dilation", 1)
 
 
-def conv_geometry(x_shape, w_shape, stride=1, padding=0, dilation=1, drop_last=False) -> Geometry:
+def conv_geometry(x_shape, w_shape, stride=1, padding=0, dilation=1, drop_last=False, groups=1) -> Geometry:
     """Check the shapes, stride, padding and dilation of a 2-D convolution and size its output.
 
     Parameters
@@ -219,31 +288,66 @@ def conv_geometry(x_shape, w_shape, stride=1, padding=0, dilation=1, drop_last=F
     x_shape : tuple
         Input shape (N, C, H, W).
     w_shape : tuple
-        Filter shape (K, C, FH, FW).
-    stride, padding, dilation : int or (int, int)
+        Filter shape (K, C/groups, FH, FW).
+    stride, dilation : int or (int, int)
         Same for both dimensions, or (height, width).
+    padding : int, (int, int), ((int, int), (int, int)) or "same"
+        Zeros on both sides alike, per dimension, or per side ((top, bottom),
+        (left, right)); "same" (stride 1 only) pads D(F - 1) in all, the odd one
+        at the bottom (right), as PyTorch does, so that the output has the input's size.
     drop_last : bool
         Floor a non-whole output size instead of refusing it (see :func:`output_size`).
+    groups : int
+        Channel groups; must divide C and K (see :class:`Geometry`).
 
     Returns
     -------
     Geometry
     """
     n, c, h, w = as_shape4(x_shape, "x", "(N, C, H, W)")
-    k, cw, fh, fw = as_shape4(w_shape, "w", "(K, C, FH, FW)")
-    if c != cw:
+    k, cw, fh, fw = as_shape4(w_shape, "w", "(K, C, FH, FW)" if groups == 1 else "(K, C/groups, FH, FW)")
+    groups = checked_groups(groups, c, k)
+    if c != cw * groups:
+        per = "" if groups == 1 else f" = groups * w.shape[1] = {groups}*{cw}, with groups={groups}"
         raise ConvArgumentError(
             f"channel mismatch: x has C={c} channels (x.shape={tuple(x_shape)}) but w expects "
-            f"C={cw} (w.shape={tuple(w_shape)})"
+            f"C={cw * groups}{per} (w.shape={tuple(w_shape)})"
         )
-    (sh, sw), (ph, pw), (dh, dw) = _options(stride, padding, dilation)
+    (sh, sw), _, (dh, dw) = _options(stride, 0, dilation)
+    (pt, pb), (pl, pr) = _sides(padding, stride, (sh, sw), (dh * (fh - 1), dw * (fw - 1)))
+    ph, pw = min(pt, pb), min(pl, pr)
+    extra = (pt - ph, pb - ph, pl - pw, pr - pw)
     drop_last = as_flag(drop_last, "drop_last")
-    ho = checked_size(h, fh, sh, ph, "height", ("H", "FH"), dh, drop_last)
-    wo = checked_size(w, fw, sw, pw, "width", ("W", "FW"), dw, drop_last)
-    return Geometry(n, c, h, w, k, fh, fw, sh, sw, ph, pw, ho, wo, dh, dw)
+    # Uneven padding: the sizes are those of the input with its extra rows and columns (Geometry.inner).
+    ho = checked_size(h + extra[0] + extra[1], fh, sh, ph, "height", ("H", "FH"), dh, drop_last)
+    wo = checked_size(w + extra[2] + extra[3], fw, sw, pw, "width", ("W", "FW"), dw, drop_last)
+    return Geometry(n, c, h, w, k, fh, fw, sh, sw, ph, pw, ho, wo, dh, dw, groups, extra)
 
 
-def transposed_geometry(y_shape, w_shape, stride=1, padding=0, dilation=1, output_padding=0) -> Geometry:
+def _sides(padding, stride, strides, spans):
+    """((top, bottom), (left, right)) of ``padding``; "same" pads ``spans`` = D(F - 1), the odd one after."""
+    sides = as_padding(padding)
+    if sides != "same":
+        return sides
+    if strides != (1, 1):
+        raise ConvArgumentError(
+            f"padding='same' needs stride 1 (as in PyTorch): with stride S the output is about H/S, never H; "
+            f"got stride={stride!r}. Give the padding as numbers for a strided convolution"
+        )
+    return tuple((s // 2, s - s // 2) for s in spans)
+
+
+def symmetric(g: Geometry, caller: str) -> Geometry:
+    """``g``, or a ConvArgumentError if its padding differs between two sides (``caller`` pads both alike)."""
+    if any(g.extra):
+        raise ConvArgumentError(
+            f"{caller} pads both sides of a dimension alike; got the paddings ((top, bottom), (left, right)) = "
+            f"{g.paddings}: give an int or a pair (height, width), or pad x with np.pad first"
+        )
+    return g
+
+
+def transposed_geometry(y_shape, w_shape, stride=1, padding=0, dilation=1, output_padding=0, groups=1) -> Geometry:
     """The geometry of the convolution a transposed convolution transposes (Chapter 8).
 
     The transposed convolution of ``y`` (N, K, Hy, Wy) with ``w`` (K, C, FH, FW) is the adjoint of a
@@ -256,22 +360,27 @@ def transposed_geometry(y_shape, w_shape, stride=1, padding=0, dilation=1, outpu
     y_shape : tuple
         (N, K, Hy, Wy).
     w_shape : tuple
-        (K, C, FH, FW), the layout of the forward convolution.
+        (K, C/groups, FH, FW), the layout of the forward convolution.
     stride, padding, dilation, output_padding : int or (int, int)
         ``output_padding`` (0 to stride - 1) picks among the stride's worth of input sizes that a
         rounded-down convolution maps to y's size.
+    groups : int
+        Channel groups of the forward convolution; must divide K and C = groups * w.shape[1].
 
     Returns
     -------
     Geometry
     """
     n, k, hy, wy = as_shape4(y_shape, "y", "(N, K, Hy, Wy)")
-    kw, c, fh, fw = as_shape4(w_shape, "w", "(K, C, FH, FW)")
+    kw, cg, fh, fw = as_shape4(w_shape, "w", "(K, C, FH, FW)" if groups == 1 else "(K, C/groups, FH, FW)")
+    groups = as_int(groups, "groups", 1)
+    c = cg * groups
     if k != kw:
         raise ConvArgumentError(
             f"channel mismatch: y has K={k} channels (y.shape={tuple(y_shape)}) but w has K={kw} filters "
             f"(w.shape={tuple(w_shape)}); w has the layout (K, C, FH, FW) of the convolution it transposes"
         )
+    checked_groups(groups, c, k)
     (sh, sw), (ph, pw), (dh, dw) = _options(stride, padding, dilation)
     oh, ow = as_pair(output_padding, "output_padding", 0)
     if oh >= sh or ow >= sw:
@@ -294,7 +403,7 @@ def transposed_geometry(y_shape, w_shape, stride=1, padding=0, dilation=1, outpu
     ho = (h + 2 * ph - (dh * (fh - 1) + 1)) // sh + 1
     wo = (w + 2 * pw - (dw * (fw - 1) + 1)) // sw + 1
     assert (ho, wo) == (hy, wy), (h, w, y_shape)
-    return Geometry(n, c, h, w, kw, fh, fw, sh, sw, ph, pw, ho, wo, dh, dw)
+    return Geometry(n, c, h, w, kw, fh, fw, sh, sw, ph, pw, ho, wo, dh, dw, groups)
 
 
 def transposed_output_size(n, f, stride=1, padding=0, dilation=1, output_padding=0) -> int:

@@ -6,7 +6,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .arguments import as_float, as_pair, resolve_padding
 from .errors import ConvArgumentError
-from .geometry import Geometry, conv_geometry
+from .geometry import Geometry, conv_geometry, symmetric
 from .memory import guard
 
 __all__ = ["im2col", "col2im", "windows", "im2col_bytes", "col2im_bytes", "window_view", "im2col_unchecked",
@@ -19,8 +19,8 @@ __all__ = ["im2col", "col2im", "windows", "im2col_bytes", "col2im_bytes", "windo
 
 def _geometry(x_shape, fh, fw, stride, padding, dilation=1, drop_last=False) -> Geometry:
     fh, fw = as_pair((fh, fw), "(fh, fw)", 1)
-    return conv_geometry(x_shape, (1, x_shape[1] if len(x_shape) == 4 else 1, fh, fw), stride, padding, dilation,
-                         drop_last)
+    return symmetric(conv_geometry(x_shape, (1, x_shape[1] if len(x_shape) == 4 else 1, fh, fw), stride, padding,
+                                   dilation, drop_last), "im2col")
 
 
 def windows(x, fh, fw, stride=1, padding=0, dilation=1, *, drop_last=False, pad=None):

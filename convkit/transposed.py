@@ -32,7 +32,14 @@ def conv_transpose2d_bytes(g: Geometry, itemsize: int) -> int:
 
     y as a (K, N*Hy*Wy) matrix and the columns ``w_row.T @ y_mat``; then the
     columns, the zero-padded output they are added onto, and the cropped output.
+    With groups, one group at a time (its slice of y copied) on top of the outputs of the
+    groups before it, then their concatenation.
     """
+    if g.groups > 1:
+        out = g.n * g.c * g.h * g.w * itemsize
+        y_slice = g.n * (g.k // g.groups) * g.ho * g.wo * itemsize
+        one = conv_transpose2d_bytes(g.per_group, itemsize) + y_slice
+        return max((g.groups - 1) * out // g.groups + one, 2 * out)
     cols_n = g.n * g.ho * g.wo  # columns: one per entry of y's image planes
     hp, wp = g.padded_hw
     y_mat, cols = g.k * cols_n * itemsize, g.c * g.fh * g.fw * cols_n * itemsize
@@ -40,7 +47,16 @@ def conv_transpose2d_bytes(g: Geometry, itemsize: int) -> int:
     return max(y_mat + cols, cols + padded + out)
 
 
-def conv_transpose2d(y, w, b=None, stride=1, padding=0, dilation=1, output_padding=0, *, pad=None):
+def _stamped(y, w, g: Geometry):
+    """The transposed convolution of one group (no bias): a view of the padded canvas's middle."""
+    y_mat = y.transpose(1, 0, 2, 3).reshape(g.k, -1)  # (K, N*Hy*Wy), columns in im2col's order
+    cols = w.reshape(g.k, -1).T @ y_mat  # (C*FH*FW, N*Hy*Wy): one scaled kernel (a stamp) per column
+    del y_mat
+    c6 = cols.reshape(g.c, g.fh, g.fw, g.n, g.ho, g.wo).transpose(3, 0, 1, 2, 4, 5)
+    return add_windows(c6, g)  # stamps added onto a padded canvas; a view of its unpadded middle
+
+
+def conv_transpose2d(y, w, b=None, stride=1, padding=0, dilation=1, output_padding=0, *, pad=None, groups=1):
     """Transposed convolution: the adjoint of :func:`convkit.conv2d`, ``(W*)^T`` applied to y.
 
     Derived in Chapter 8 (``notebooks/08_dilation_transposed.ipynb``). Equal to
@@ -53,9 +69,9 @@ def conv_transpose2d(y, w, b=None, stride=1, padding=0, dilation=1, output_paddi
     ----------
     y : array_like, shape (N, K, Hy, Wy)
         The input: an array shaped like a convolution's output.
-    w : array_like, shape (K, C, FH, FW)
+    w : array_like, shape (K, C/groups, FH, FW)
         The filters, in the layout of the *forward* convolution (PyTorch's
-        ``conv_transpose2d`` weight has this layout too: (in, out, FH, FW)).
+        ``conv_transpose2d`` weight has this layout too: (in, out/groups, FH, FW)).
     b : array_like, shape (C,), optional
         One bias per output channel.
     stride, padding, dilation : int or (int, int)
@@ -69,6 +85,10 @@ def conv_transpose2d(y, w, b=None, stride=1, padding=0, dilation=1, output_paddi
         also accepts values up to dilation - 1 when the dilation is larger than
         the stride; those sizes belong to no convolution that maps onto y's
         size, so convkit refuses them.
+    groups : int, default 1
+        Channel groups of the forward convolution (keyword only; as PyTorch's
+        ``groups``): y's K channels in ``groups`` blocks, each stamped with its
+        block of filters onto its C/groups output channels. Must divide K and C.
 
     Returns
     -------
@@ -85,26 +105,29 @@ def conv_transpose2d(y, w, b=None, stride=1, padding=0, dilation=1, output_paddi
         :func:`convkit.memory_limit` allows; checked before anything is allocated.
     """
     y, w = as_float(y, "y"), as_float(w, "w")
-    g = transposed_geometry(y.shape, w.shape, stride, resolve_padding(padding, pad), dilation, output_padding)
+    g = transposed_geometry(y.shape, w.shape, stride, resolve_padding(padding, pad), dilation, output_padding, groups)
     extra = [as_float(b, "b")] if b is not None else []
     dt = float_dtype(y, w, *extra)
-    b = as_bias(b, g.c, dt, "(C,)", "one per output channel (w.shape[1])") if b is not None else None
+    per = "one per output channel (w.shape[1])" if g.groups == 1 else "one per output channel (groups * w.shape[1])"
+    b = as_bias(b, g.c, dt, "(C,)", per) if b is not None else None
+    grouped = f", groups={g.groups}" if g.groups > 1 else ""
     guard(conv_transpose2d_bytes(g, dt.itemsize),
           f"conv_transpose2d for y.shape={g.out_shape}, w.shape={g.w_shape}, stride ({g.sh}, {g.sw}), padding "
-          f"({g.ph}, {g.pw}), dilation ({g.dil_h}, {g.dil_w}), {dt}", "Split the batch: the memory grows with N.")
+          f"({g.ph}, {g.pw}), dilation ({g.dil_h}, {g.dil_w}){grouped}, {dt}", "Split the batch: the memory grows with N.")
     y, w = y.astype(dt, copy=False), w.astype(dt, copy=False)
-    y_mat = y.transpose(1, 0, 2, 3).reshape(g.k, -1)  # (K, N*Hy*Wy), columns in im2col's order
-    cols = w.reshape(g.k, -1).T @ y_mat  # (C*FH*FW, N*Hy*Wy): one scaled kernel (a stamp) per column
-    del y_mat
-    c6 = cols.reshape(g.c, g.fh, g.fw, g.n, g.ho, g.wo).transpose(3, 0, 1, 2, 4, 5)
-    out = add_windows(c6, g)  # stamps added onto a padded canvas; a view of its unpadded middle
-    if b is None:
-        return out.copy()
-    return out + b[None, :, None, None]
+    if g.groups == 1:
+        out = _stamped(y, w, g)
+        return out.copy() if b is None else out + b[None, :, None, None]
+    ki = g.k // g.groups  # one group at a time: its filters stamp its slice of y onto its output channels
+    out = np.concatenate([_stamped(np.ascontiguousarray(y[:, i * ki:(i + 1) * ki]), w[i * ki:(i + 1) * ki],
+                                   g.per_group).copy() for i in range(g.groups)], axis=1)
+    if b is not None:
+        out += b[None, :, None, None]
+    return out
 
 
 def conv_transpose2d_backward(dout, y, w, stride=1, padding=0, dilation=1, output_padding=0, method=methods.DEFAULT, *,
-                              pad=None):
+                              pad=None, groups=1):
     """Backward pass of :func:`conv_transpose2d`: the gradients with respect to y, w and b.
 
     The adjoint of the adjoint is the convolution again, so ``dy`` is
@@ -117,16 +140,16 @@ def conv_transpose2d_backward(dout, y, w, stride=1, padding=0, dilation=1, outpu
     ----------
     dout : array_like, shape (N, C, H, W)
         Upstream gradient, shaped like conv_transpose2d's output.
-    y, w, stride, padding, dilation, output_padding, pad
+    y, w, stride, padding, dilation, output_padding, pad, groups
         As given to :func:`conv_transpose2d`.
-    method : {"fast", "loops", "matrix", "im2col", "winograd"}, default "fast"
+    method : {"fast", "loops", "matrix", "im2col", "winograd", "fft"}, default "fast"
         The convolution method that computes ``dy`` and ``dw`` (the default is
         ``convkit.methods.DEFAULT``, as for :func:`conv2d`).
 
     Returns
     -------
     dy : ndarray, shape (N, K, Hy, Wy)
-    dw : ndarray, shape (K, C, FH, FW)
+    dw : ndarray, shape (K, C/groups, FH, FW)
     db : ndarray, shape (C,)
 
     Raises
@@ -136,7 +159,7 @@ def conv_transpose2d_backward(dout, y, w, stride=1, padding=0, dilation=1, outpu
     """
     engine = Engine(method)
     y, w = as_float(y, "y"), as_float(w, "w")
-    g = transposed_geometry(y.shape, w.shape, stride, resolve_padding(padding, pad), dilation, output_padding)
+    g = transposed_geometry(y.shape, w.shape, stride, resolve_padding(padding, pad), dilation, output_padding, groups)
     dout = check_dout(dout, g.x_shape, f"the shape of conv_transpose2d's output (N, C, H, W) = {g.x_shape} for "
                                        f"y.shape={g.out_shape}, w.shape={g.w_shape}")
     dt = float_dtype(dout, y, w)

@@ -65,9 +65,9 @@ def test_non_square_kernel_checked_on_the_right_side():
 
 
 def test_unknown_method():
-    raises(r"unknown method 'fft'; choose one of 'loops', 'matrix', 'im2col', 'fast'", ck.conv2d, X, W, method="fft")
-    raises(r"unknown method", ck.conv2d_backward, np.zeros((2, 4, 3, 3)), X, W, method="fft")
-    raises(r"unknown method", ck.Conv2D, 3, 4, 3, method="fft")
+    raises(r"unknown method 'cudnn'; choose one of 'loops', 'matrix', 'im2col', 'fast'", ck.conv2d, X, W, method="cudnn")
+    raises(r"unknown method", ck.conv2d_backward, np.zeros((2, 4, 3, 3)), X, W, method="cudnn")
+    raises(r"unknown method", ck.Conv2D, 3, 4, 3, method="cudnn")
 
 
 def test_dtype_and_non_arrays():
@@ -228,7 +228,7 @@ def test_from_weights_errors_name_the_argument_and_shape():
                  r"\(30, 1, 5, 5\)", ck.Conv2D.from_weights, w, None, w)
     assert len(msg) < 150
     raises(r"W must hold real numbers", ck.Conv2D.from_weights, w.astype(complex))
-    raises(r"unknown method 'fft'", ck.Conv2D.from_weights, w, method="fft")
+    raises(r"unknown method 'cudnn'", ck.Conv2D.from_weights, w, method="cudnn")
     raises(r"channel mismatch: x has C=3", ck.Conv2D.from_weights(w).forward, np.zeros((1, 3, 5, 5)))
 
 
@@ -254,7 +254,7 @@ def test_transposed_convolution_arguments():
            ck.conv_transpose2d, y, w, np.zeros(2))
     raises(r"dout must have the shape of conv_transpose2d's output \(N, C, H, W\) = \(1, 1, 5, 5\).*"
            r"got dout.shape=\(1, 1, 4, 4\)", ck.conv_transpose2d_backward, np.zeros((1, 1, 4, 4)), y, w)
-    raises(r"unknown method", ck.conv_transpose2d_backward, np.zeros((1, 1, 5, 5)), y, w, method="fft")
+    raises(r"unknown method", ck.conv_transpose2d_backward, np.zeros((1, 1, 5, 5)), y, w, method="cudnn")
     raises(r"y must hold real numbers", ck.conv_transpose2d, y.astype(complex), w)
     raises(r"output_padding must be smaller than the stride; got output_padding=2 with stride=2",
            ck.transposed_output_size, 4, 3, 2, 1, 1, 2)

@@ -28,7 +28,7 @@ from convkit.geometry import conv_geometry
 from convkit.im2col import col2im_bytes, im2col_bytes
 from convkit.conv_matrix import _one_channel, conv_matrix_bytes, pattern_bytes
 from convkit.geometry import transposed_geometry
-from convkit.methods import _numba, _threads, fast
+from convkit.methods import _numba, _threads, fast, pipeline
 from convkit.transposed import conv_transpose2d_bytes
 
 KiB, MiB, GiB = 2**10, 2**20, 2**30
@@ -53,7 +53,9 @@ LARGER = [
 WIDE = [((1, 64, 64, 64), (2, 64, 8, 8), 8, 0), ((1, 64, 64, 64), (2, 64, 4, 4), 8, 1, 3)]
 # Winograd's geometries (3x3, stride 1): odd sizes, uneven padding, padding past the kernel's reach.
 WINOGRAD = [SMALL[0], ((3, 5, 17, 12), (6, 5, 3, 3), 1, (3, 0)), ((16, 8, 33, 31), (4, 8, 3, 3), 1, 2)] + LARGER[:2]
-CASES = ([(m, c) for m in methods.METHODS for c in SMALL] + [(m, c) for m in ("im2col", "fast") for c in LARGER]
+# The FFT method (Chapter 11): every kind of SMALL geometry, a large kernel, and the larger ones.
+FFT = SMALL + [((4, 3, 64, 64), (16, 3, 11, 11), 1, 5), LARGER[0], LARGER[2]]
+CASES = ([(m, c) for m in methods.METHODS for c in SMALL] + [("fft", c) for c in FFT] + [(m, c) for m in ("im2col", "fast") for c in LARGER]
          + [(m, c) for m in ("loops", "im2col", "fast") for c in WIDE] + [("winograd", c) for c in WINOGRAD])
 # The issue's call: 64 3x3 filters on two 224x224 RGB images.
 BIG_X, BIG_W = (2, 3, 224, 224), (64, 3, 3, 3)
@@ -136,6 +138,56 @@ def test_fast_estimate_counts_both_threads(backward, monkeypatch):
         with _numba.using(kernels):
             est, peak = estimate_and_peak("fast", case, np.float32, backward)
         assert UNDER * peak - SLACK <= est <= OVER_THREADS * peak + SLACK, (kernels, est, peak)
+
+
+# Chapter 11's variants, which the pipeline runs around the engines: (x shape, w shape (K, C/groups, FH, FW),
+# stride, padding, groups[, layout]). Grouped and depthwise convolutions, uneven padding (x padded by its uneven
+# part), channels last (x and dout transposed to NCHW copies, the result back).
+GROUPED = [((4, 16, 24, 24), (32, 4, 3, 3), 1, 1, 4), ((2, 32, 40, 40), (32, 1, 3, 3), 1, 1, 32),  # depthwise
+           ((3, 12, 33, 33), (6, 6, 5, 5), 2, 2, 2)]
+UNEVEN = [((4, 16, 24, 24), (16, 16, 4, 4), 1, "same", 1), ((2, 8, 41, 40), (12, 4, 3, 2), 2, ((0, 2), (3, 1)), 2)]
+NHWC = [((4, 24, 24, 16), (32, 16, 3, 3), 1, 1, 1, "NHWC"), ((2, 41, 40, 8), (12, 4, 3, 2), 2, ((0, 2), (3, 1)), 2, "NHWC")]
+VARIANT_CASES = [(m, c) for m in methods.METHODS + methods.SPECIALISED for c in GROUPED + UNEVEN + NHWC
+                 if (m != "winograd" or c[1][2:] == (3, 3) and c[2] == 1) and (m != "matrix" or c[0][2] < 30)]
+
+
+@pytest.mark.parametrize("backward", [False, True], ids=["forward", "backward"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+@pytest.mark.parametrize("method, case", VARIANT_CASES, ids=[f"{m}-{c[0]}-{c[1]}-{c[3]}-{c[5:]}" for m, c in VARIANT_CASES])
+def test_variant_estimate_matches_traced_peak(method, case, dtype, backward, monkeypatch):
+    """The pipeline's estimate (:func:`convkit.methods.pipeline.bytes_needed`), and the guard refusing by it.
+
+    Grouped: one group's peak on top of the groups done, then the concatenation. Uneven padding:
+    x padded by its uneven part, the symmetric pass on it, and dx cropped back. NHWC: the NCHW copies.
+    """
+    monkeypatch.setattr(_threads, "WORKERS", 1)
+    xs, ws, s, p, groups, *layout = case
+    kw = dict(method=method, groups=groups, layout=(layout or ["NCHW"])[0])
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal(xs).astype(dtype), rng.standard_normal(ws).astype(dtype)
+    g = pipeline.prepare(x, w, None, s, p, groups=groups, layout=kw["layout"])[3]
+    dout = rng.standard_normal(g.out_shape_as_given).astype(dtype)
+    call = ((lambda: ck.conv2d_backward(dout, x, w, s, p, **kw)) if backward
+            else (lambda: ck.conv2d(x, w, None, s, p, **kw)))
+    call()
+    est, peak = pipeline.bytes_needed(methods.get(method), g, dtype, backward), traced_peak(call)
+    assert UNDER * peak - SLACK <= est <= OVER * peak + SLACK, (est / MiB, peak / MiB)
+    ck.set_memory_limit(est - 1)  # the guard uses that estimate
+    with pytest.raises(ck.ConvArgumentError, match=rf"\(method='{method}'\) on .*{'groups=' if groups > 1 else ''}"):
+        call()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+@pytest.mark.parametrize("ys, ws, s, p, groups", [((4, 32, 16, 16), (32, 4, 3, 3), 2, 1, 4),
+                                                  ((2, 24, 30, 30), (24, 1, 3, 3), 1, 1, 24)])
+def test_grouped_conv_transpose2d_estimate(ys, ws, s, p, groups, dtype):
+    rng = np.random.default_rng(7)
+    g = transposed_geometry(ys, ws, s, p, groups=groups)
+    y, w, b = (rng.standard_normal(shape).astype(dtype) for shape in (ys, ws, g.c))
+    call = lambda: ck.conv_transpose2d(y, w, b, s, p, groups=groups)  # noqa: E731
+    call()
+    est, peak = conv_transpose2d_bytes(g, y.itemsize), traced_peak(call)
+    assert UNDER * peak - SLACK <= est <= OVER * peak + SLACK, (est, peak)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])

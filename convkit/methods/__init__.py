@@ -44,8 +44,10 @@ from ..errors import ConvArgumentError
 #: The methods that compute every geometry, in the order of the chapters that derive them.
 METHODS = ("loops", "matrix", "im2col", "fast")
 
-#: Methods for some geometries only (Chapter 10): ``winograd``, 3x3 kernels with stride 1.
-SPECIALISED = ("winograd",)
+#: Methods for some geometries or some uses only: ``winograd`` (Chapter 10), 3x3 kernels with stride 1;
+#: ``fft`` (Chapter 11), every geometry, but it pays off only for large kernels at stride 1 and is less
+#: accurate than the direct methods (``convkit.methods.fft.RTOL``), so the memory guard never suggests it.
+SPECIALISED = ("winograd", "fft")
 
 #: The method every function and layer uses unless told otherwise: the fastest that computes every
 #: geometry (``make bench`` and Chapter 10 measure it against the others; ``winograd`` was not faster
