@@ -155,7 +155,10 @@ def test_command_line_for_nbgrader_and_with_solutions(tmp_path):
                        capture_output=True)
         out = nbformat.read(tmp_path / flag / "01_ex.ipynb", as_version=4)
         text = json.dumps(out)
-        assert "{cite}" not in text and ":::" not in text and "hidden_c0ffee" not in text
+        assert "{cite}" not in text and ":::" not in text
+        # nbgrader's source keeps the hidden tests (generate_assignment strips them from the release); readers
+        # never see them
+        assert ("hidden_c0ffee" in text) == (flag == "--for-nbgrader"), flag
         assert out.cells[0].source.startswith("### Exercise 1.1 (2 points): Warm-up")
     source = nbformat.read(tmp_path / "--for-nbgrader" / "01_ex.ipynb", as_version=4)
     assert "# BEGIN SOLUTION" in source.cells[1].source  # nbgrader makes the release from it
