@@ -131,6 +131,12 @@ FIT_JS = """
     const room = el.parentElement.clientWidth;
     if (room > 0 && el.scrollWidth > room + 1) { el.style.zoom = room / el.scrollWidth; fitted++; }
   }
+  // a figure taller than 45% of the page is drawn smaller: kept whole, it then fits under most of a
+  // page's text, and never moves to the next page leaving this one half empty
+  for (const el of document.querySelectorAll('.cell_output img, figure img')) {
+    const h = el.getBoundingClientRect().height;
+    if (h > pageHeight * 0.45) { el.style.zoom = (parseFloat(el.style.zoom) || 1) * pageHeight * 0.45 / h; fitted++; }
+  }
   // code with a token longer than the line: a smaller font (zoom would make the block unbreakable)
   for (const el of document.querySelectorAll('div.highlight pre, .cell_output pre')) {
     const room = el.clientWidth, size = parseFloat(getComputedStyle(el).fontSize);

@@ -209,8 +209,40 @@ def _serve_notebooks(app, exception):
         shutil.copy2(os.environ["CONVKIT_WHEEL"], wheels / Path(os.environ["CONVKIT_WHEEL"]).name)
 
 
+# In the course edition the repository (which holds every solution) is named nowhere: a page that gives
+# its address (the instructors' set-up commands) says this instead, on the page and in its download.
+NO_REPOSITORY = "<this book's repository>"
+
+
+def _repository_addresses(app):
+    url = (app.config.html_theme_options or {}).get("repository_url") or ""
+    url = url.rstrip("/")
+    return [url, url.split("://", 1)[-1]] if url else []
+
+
+def _hide_repository_in_source(app, docname, source):
+    # Markdown pages only: the chapters' set-up cells are rewritten to the course's wheel (_edit_pages).
+    if _edition() == "course" and str(app.env.doc2path(docname)).endswith(".md"):
+        for address in _repository_addresses(app):
+            source[0] = source[0].replace(address, NO_REPOSITORY)
+
+
+def _hide_repository_in_downloads(app, exception):
+    if exception is not None or _edition() != "course":
+        return
+    for path in (Path(app.outdir) / "_sources").rglob("*.md*"):
+        text = path.read_text(encoding="utf-8")
+        hidden = text
+        for address in _repository_addresses(app):
+            hidden = hidden.replace(address, NO_REPOSITORY)
+        if hidden != text:
+            path.write_text(hidden, encoding="utf-8")
+
+
 def setup(app):
     _edition()  # fail early on a misspelt edition
+    app.connect("source-read", _hide_repository_in_source)
+    app.connect("build-finished", _hide_repository_in_downloads)
     app.connect("config-inited", _config_inited)
     # Before Sphinx's own doctree-read collectors (priority 500): no image, label or word of a solution
     # or a hidden test is recorded.
