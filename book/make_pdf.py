@@ -67,20 +67,23 @@ PRINT_CSS = """
   .jupyter-widgets button, .widget-button, .widget-play, .widget-toggle-buttons, .widget-slider,
   .widget-hslider, .widget-dropdown, .widget-text { display: none !important; }
   .ck-scroll { overflow: visible !important; max-height: none !important; }
+  /* a box that scrolls is printed in one piece (Chromium does not split it across pages): a widget's
+     card and frames must not scroll on paper, so that a tall one breaks between its grids */
+  .ck-stepper, .widget-subarea, .jupyter-widgets, .lm-Widget, .cell_output .output { overflow: visible !important; }
   /* an output area with nothing in it draws no frame */
   .cell_output:empty, .output:empty, div.cell_output:not(:has(*)) { display: none !important; }
   .cell_output, .output, .highlight, div[class*="highlight-"] { overflow: visible !important;
     max-height: none !important; }
   /* keep together what belongs together */
   figure, .figure, img, .cell_output img, mjx-container[display="true"], .math, tr,
-  .jupyter-widgets, .widget-subarea, .ck-stepper, .admonition-title, .keep-whole {
+  .admonition-title, .keep-whole {
     break-inside: avoid; page-break-inside: avoid; }
   figcaption, caption, .caption, p.caption { break-before: avoid; page-break-before: avoid; }
   h1, h2, h3, h4, .admonition-title, p.caption { break-after: avoid; page-break-after: avoid; }
   /* a block taller than half a page (FIT_JS marks the others keep-whole) breaks between its lines */
   pre:not(.keep-whole), div.highlight:not(.keep-whole), div[class*="highlight-"]:not(.keep-whole),
   div.cell_input:not(.keep-whole), div.cell_output:not(.keep-whole), .admonition:not(.keep-whole),
-  table:not(.keep-whole) {
+  table:not(.keep-whole), .widget-subarea:not(.keep-whole), .ck-stepper:not(.keep-whole) {
     break-inside: auto !important; page-break-inside: auto !important; }
   h1, h2, h3, h4 { break-inside: avoid; page-break-inside: avoid; }
   /* folded solutions print unfolded */
@@ -122,7 +125,9 @@ FIT_JS = """
     }
   }
   // what fits on half a page is kept whole; a taller block may break (at a line)
-  const blocks = 'div.cell_input, div.cell_output, div.highlight, div[class*="highlight-"], .admonition, table';
+  // (a widget too: a tall stepper breaks between its grids, each of which stays whole)
+  const blocks = 'div.cell_input, div.cell_output, div.highlight, div[class*="highlight-"], .admonition, table, '
+    + '.widget-subarea, .ck-stepper';
   for (const el of document.querySelectorAll(blocks)) {
     if (el.getBoundingClientRect().height < pageHeight / 2) el.classList.add('keep-whole');
   }
@@ -133,7 +138,8 @@ FIT_JS = """
   }
   // a figure taller than 45% of the page is drawn smaller: kept whole, it then fits under most of a
   // page's text, and never moves to the next page leaving this one half empty
-  for (const el of document.querySelectorAll('.cell_output img, figure img')) {
+  // (a widget's drawn state too: Chromium prints a widget's card in one piece)
+  for (const el of document.querySelectorAll('.cell_output img, figure img, .ck-stepper')) {
     const h = el.getBoundingClientRect().height;
     if (h > pageHeight * 0.45) { el.style.zoom = (parseFloat(el.style.zoom) || 1) * pageHeight * 0.45 / h; fitted++; }
   }
