@@ -25,7 +25,7 @@ def test_every_chapter_module_is_named_after_a_notebook():
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
 def test_a_chapter_imports_the_kit_and_no_other_chapter(path):
-    for module, names in _imports(path):
+    for module, _ in _imports(path):
         if module.startswith(".") and module != ".kit":
             assert module != "." and not module.startswith(".ch"), f"{path.name} imports another chapter: {module}"
         assert not module.startswith("convkit"), f"{path.name}: import the core relatively ({module})"
