@@ -41,7 +41,9 @@ if importlib.util.find_spec("convkit") is None:
     _source = os.environ.get("CONVKIT_PIP_SPEC", "{spec}")
     %pip install -q "convkit[{extras}] @ {{_source}}"
     importlib.invalidate_caches()
-import convkit as ck'''
+import convkit as ck
+# Figures at twice their pixels (the same size on the page): sharp on a phone's or laptop's dense screen.
+%config InlineBackend.figure_formats = ["retina"]'''
 
 
 def pip_spec(config_path: Path = CONFIG) -> str:

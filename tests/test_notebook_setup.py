@@ -34,7 +34,9 @@ def test_convkit_is_set_up_before_anything_else_is_imported(path):
     assert code[0] == notebook_setup.setup_source(extras=notebook_setup.extras_of(nb))
     assert re.search(r'%pip install -q "convkit\[widgets(,\w+)*\] @ \{_source\}"', code[0])
     assert not re.search(r"^\s*(import|from)\s+(numpy|matplotlib)", code[0], re.M)
-    assert code[0].rstrip().endswith("import convkit as ck")
+    assert "\nimport convkit as ck\n" in code[0]
+    # and every figure after it is drawn at twice its pixels (the figure rules' "sharp")
+    assert code[0].rstrip().endswith('%config InlineBackend.figure_formats = ["retina"]')
 
 
 def test_nobody_is_told_to_install_convkit_by_bare_name():

@@ -45,8 +45,8 @@
   };
 
   // Each figure opens full size with a tap, and scrolls sideways rather than shrink its text below
-  // legible. Wide tables scroll in the theme's own container.
-  const figuresAndTables = () => {
+  // legible.
+  const figures = () => {
     document.querySelectorAll(".cell_output img").forEach((img) => {
       if (img.closest("a")) return;
       const link = document.createElement("a");
@@ -57,8 +57,46 @@
       link.appendChild(img);
       hintWhenWider(link, "Wider than the screen: swipe the figure sideways, or tap it to open it full size.");
     });
+  };
+
+  // A table wider than its box stacks (book.css, table.ck-stack): one block per row, each cell headed by
+  // its column's name. A table that fits stays a table.
+  const stackWideTables = () => {
     document.querySelectorAll(".bd-content .pst-scrollable-table-container").forEach((box) => {
-      hintWhenWider(box, "Wider than the screen: swipe the table sideways.");
+      const table = box.querySelector("table");
+      if (!table) return;
+      const names = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+      table.querySelectorAll("tbody tr").forEach((tr) => [...tr.children].forEach((td, i) => {
+        if (names[i]) td.dataset.label = names[i];
+      }));
+      const fit = () => {
+        table.classList.remove("ck-stack");
+        if (box.scrollWidth > box.clientWidth + 1) table.classList.add("ck-stack");
+      };
+      new ResizeObserver(fit).observe(box);
+    });
+  };
+
+  // Inline math and the characters glued to it ("$x$," "($W^*$)") stay on one line: Chromium may break
+  // a line between a formula and the comma after it.
+  const keepMathWithPunctuation = () => {
+    document.querySelectorAll(".bd-content span.math").forEach((math) => {
+      const before = math.previousSibling, after = math.nextSibling;
+      const head = before && before.nodeType === Node.TEXT_NODE ? before.textContent.match(/\S+$/) : null;
+      const tail = after && after.nodeType === Node.TEXT_NODE ? after.textContent.match(/^\S+/) : null;
+      if (!head && !tail) return;
+      const box = document.createElement("span");
+      box.className = "ck-nowrap";
+      math.before(box);
+      if (head) {
+        before.textContent = before.textContent.slice(0, -head[0].length);
+        box.append(head[0]);
+      }
+      box.append(math);
+      if (tail) {
+        after.textContent = after.textContent.slice(tail[0].length);
+        box.append(tail[0]);
+      }
     });
   };
 
@@ -76,7 +114,9 @@
     quietIcons(document);
     new MutationObserver(() => quietIcons(document)).observe(document.body, { childList: true, subtree: true });
     wireSidebarButtons();
-    figuresAndTables();
+    figures();
+    stackWideTables();
+    keepMathWithPunctuation();
   };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

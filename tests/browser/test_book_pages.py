@@ -8,7 +8,10 @@ or one without alt text, a traceback or error output, a dead internal link or an
 critical axe-core violation (checked after every widget has rendered), anything wider than the
 screen outside a scroll container, on a phone an exercise check's result that is wider than its box
 (a sentence the reader would have to scroll sideways to read), content cut off by an element that hides its overflow, a box that
-scrolls sideways without showing it (a scroll shadow or hint) or without keyboard focus, a figure
+scrolls sideways without showing it (a scroll shadow or hint) or without keyboard focus, or that is
+not on the reasoned list of what may scroll (SCROLLS: code, aligned outputs, widget matrices, wide
+figures; a text output, a formula or a table must fit), a printed array row or aligned table row that
+the screen wraps, punctuation after inline math that starts a line, a figure
 whose text is drawn smaller than the body's small print (unless it links to its full-size image,
 whose text is not), and any number of visible search boxes but one. Saves a full-page screenshot of
 every page and view in artifacts/screenshots/.
@@ -61,8 +64,24 @@ CHECKS_JS = """() => {
           theme: document.documentElement.dataset.theme};
 }"""
 
+# What may scroll sideways, and why; everything else (prose, text outputs, formulas, tables) must fit its
+# box at every width.
+SCROLLS = {
+    # Code: a line of code can't wrap without changing how it reads (a cell's source, a shell command).
+    "code": "div.highlight:not(.cell_output *) > pre",
+    # A matrix or a table whose columns must line up: the output of a cell tagged scroll-output.
+    "aligned output": ".cell.tag_scroll-output .cell_output pre",
+    # A widget's matrix (W*, im2col's columns): its cells must stay in their rows and columns.
+    "widget matrix": ".ck-stepper .ck-scroll",
+    # A figure wider than a phone (the im2col figure), which also opens full size with a tap.
+    "wide figure": "a.ck-figure",
+}
+# A row of a printed array: brackets, numbers and spaces only ("[[ 1. -2.]", " [ 3  4]]").
+ARRAY_ROW = r"^\s*\[+[\s\d.eE+\-,\[\]]*\]*\s*$"
 # What a reader on this screen would find cut off, too small or doubled.
 LAYOUT_JS = """() => {
+  const SCROLLS = __SCROLLS__;
+  const ARRAY_ROW = new RegExp(__ARRAY_ROW__);
   const vw = document.documentElement.clientWidth;
   const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
       + [...el.classList].slice(0, 2).map(c => '.' + c).join('');
@@ -109,14 +128,17 @@ LAYOUT_JS = """() => {
         wide.push(`${name(el)}: x ${Math.round(r.left)} to ${Math.round(r.right)} on a ${vw} px screen`);
     }
   }
-  // A box that scrolls sideways must show that it does (a scroll shadow, or a hint under it) and
-  // take keyboard focus, or its right-hand part is as good as cut off.
-  const silent = [];
+  // A box that scrolls sideways must be one of SCROLLS (anything else must fit: prose, text outputs,
+  // formulas, tables), show that it does (a scroll shadow, or a hint under it) and take keyboard focus,
+  // or its right-hand part is as good as cut off.
+  const silent = [], scrolls = [];
   for (const el of document.querySelectorAll('article *')) {
     const s = getComputedStyle(el);
     if (!['auto', 'scroll'].includes(s.overflowX) || el.scrollWidth <= el.clientWidth + 1 || !shown(el)) continue;
     const c = contentBox(el), r = el.getBoundingClientRect();
     if (c.right <= r.right + 1) continue;  // only a screen-reader copy overflows
+    if (!el.matches(SCROLLS))
+      scrolls.push(`${name(el)}: ${Math.round(c.right - r.right)} px wider than its box: "${el.textContent.trim().slice(0, 50)}"`);
     const hint = el.nextElementSibling;
     const cue = s.backgroundAttachment.includes('local') || (hint && hint.matches('.ck-scroll-hint') && !hint.hidden);
     if (!cue || el.tabIndex < 0)
@@ -141,8 +163,53 @@ LAYOUT_JS = """() => {
     return {src: img.src, natural: img.naturalWidth, shown: img.clientWidth - parseFloat(s.paddingLeft)
             - parseFloat(s.paddingRight), link: link ? link.href : null};
   });
-  return {vw, scrollWidth: document.documentElement.scrollWidth, wide, clipped, silent, searches, smallPx, figures};
+  // A printed line the screen wraps must be prose: a row of an array, or of a table whose columns line up
+  // (a run of 3 or more spaces inside the line), would lose its columns. Such a cell is tagged scroll-output.
+  const wrapped = [];
+  for (const pre of document.querySelectorAll('.cell_output pre')) {
+    if (!shown(pre) || getComputedStyle(pre).whiteSpace === 'pre') continue;
+    const walk = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
+    const segments = [[]];  // per printed line: [text node, start, end]
+    for (let t = walk.nextNode(); t; t = walk.nextNode()) {
+      const text = t.textContent;
+      let start = 0;
+      for (let i = 0; i <= text.length; i++) {
+        if (i < text.length && text[i] !== '\n') continue;
+        if (i > start) segments[segments.length - 1].push([t, start, i]);
+        if (i < text.length) segments.push([]);
+        start = i + 1;
+      }
+    }
+    for (const line of segments) {
+      const tops = new Set(); let text = '';
+      for (const [t, a, b] of line) {
+        const range = document.createRange(); range.setStart(t, a); range.setEnd(t, b);
+        for (const rect of range.getClientRects()) if (rect.width > 0) tops.add(Math.round(rect.top));
+        text += t.textContent.slice(a, b);
+      }
+      if (tops.size > 1 && (ARRAY_ROW.test(text) || /\S {3,}\S/.test(text.trim())))
+        wrapped.push(`"${text}" wraps onto ${tops.size} lines`);
+    }
+  }
+  // Inline math and the punctuation after it share a line: a line never starts with a formula's comma.
+  const orphans = [];
+  for (const math of document.querySelectorAll('article mjx-container:not([display="true"])')) {
+    if (!shown(math)) continue;
+    const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    walk.currentNode = math.querySelector('mjx-assistive-mml') || math;
+    let t = walk.nextNode();
+    while (t && math.contains(t)) t = walk.nextNode();
+    if (!t || !/^[.,;:!?)]/.test(t.textContent)) continue;
+    const range = document.createRange(); range.setStart(t, 0); range.setEnd(t, 1);
+    const p = range.getBoundingClientRect(), m = math.getBoundingClientRect();
+    if (p.top >= m.bottom - 1 || p.left < m.left)
+      orphans.push(`"${t.textContent.slice(0, 20)}" after "${math.textContent.slice(0, 30)}" starts a line`);
+  }
+  return {vw, scrollWidth: document.documentElement.scrollWidth, wide, clipped, silent, scrolls, wrapped, orphans,
+          searches, smallPx, figures};
 }"""
+LAYOUT_JS = LAYOUT_JS.replace("__SCROLLS__", json.dumps(", ".join(SCROLLS.values()))).replace(
+    "__ARRAY_ROW__", json.dumps(ARRAY_ROW))
 
 
 def test_pages_were_found():
@@ -240,6 +307,10 @@ def _check_page(recorder, page_path, view, site_url):
     assert not layout["wide"], "wider than the screen, outside any scroll container:\n" + "\n".join(layout["wide"])
     assert not layout["clipped"], "content cut off:\n" + "\n".join(layout["clipped"])
     assert not layout["silent"], "scrolls sideways without showing it:\n" + "\n".join(layout["silent"])
+    assert not layout["scrolls"], "scrolls sideways, and is none of SCROLLS:\n" + "\n".join(layout["scrolls"])
+    assert not layout["wrapped"], ("a printed row of an array or a table wraps (tag the cell scroll-output, "
+                                   "or print it narrower):\n" + "\n".join(layout["wrapped"]))
+    assert not layout["orphans"], "punctuation after inline math starts a line:\n" + "\n".join(layout["orphans"])
     assert not _small_figures(layout, site_url), "\n".join(_small_figures(layout, site_url))
     assert len(layout["searches"]) == 1, f"visible search boxes: {layout['searches']}"
     if page_path.startswith("notebooks/") and "phone" in view:

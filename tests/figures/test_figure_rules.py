@@ -33,10 +33,15 @@ def test_the_kernels_rules_are_convkits_numbers():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_every_stored_figure_fits_a_phone(path):
-    """The PNGs each chapter stores (what the book shows) are no wider than a phone's text column."""
+    """The PNGs each chapter stores (what the book shows) are sharp and no wider than a phone's text column."""
     nb = json.loads(path.read_text())
-    wide = [(n, rules.png_width(out["data"]["image/png"])) for n, cell in enumerate(nb["cells"])
-            for out in cell.get("outputs", []) if "image/png" in out.get("data", {})]
+    pngs = [(n, out) for n, cell in enumerate(nb["cells"]) for out in cell.get("outputs", [])
+            if "image/png" in out.get("data", {})]
+    # Drawn at twice its pixels ("retina"): the page shows it at the size its metadata gives, half the PNG's.
+    soft = [n for n, out in pngs if out.get("metadata", {}).get("image/png", {}).get("width", 0) * 2
+            != rules.png_width(out["data"]["image/png"])]
+    assert soft == [], f"cells whose figure is stored at 1x: {soft}"
+    wide = [(n, out["metadata"]["image/png"]["width"]) for n, out in pngs]
     assert [(n, w) for n, w in wide if w > rules.MAX_WIDTH_PX] == []
 
 
@@ -53,11 +58,12 @@ def test_the_rules_name_what_is_broken():
 
 
 PLOT = "fig, ax = plt.subplots(figsize=({}), layout='constrained')\nax.tick_params(labelsize=12)\n{}\nplt.show()"
-BROKEN = [  # cell 1 is too wide, cell 2 has small print, cell 3 keeps every rule
-    "import matplotlib.pyplot as plt",
+BROKEN = [  # cell 1 is too wide, cell 2 has small print, cell 3 keeps every rule, cell 4 is drawn at 1x
+    'import matplotlib.pyplot as plt\n%config InlineBackend.figure_formats = ["retina"]',
     PLOT.format("8, 2", "ax.plot([0, 1], [0, 1])"),
     PLOT.format("3, 2", "ax.set_title('small print', fontsize=8)"),
     PLOT.format("3, 2", "ax.set_title('fine', fontsize=12)"),
+    '%config InlineBackend.figure_formats = ["png"]\n' + PLOT.format("3, 2", "ax.set_title('soft', fontsize=12)"),
 ]
 
 
@@ -72,7 +78,8 @@ def test_a_notebook_whose_figure_breaks_a_rule_fails_under_nbval(tmp_path):
                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     out = run.stdout + run.stderr
     assert run.returncode == 1, out
-    assert "2 failed, 2 passed" in out, out
+    assert "3 failed, 2 passed" in out, out
     assert "too_wide_and_tiny.ipynb::Cell 1" in out and "too_wide_and_tiny.ipynb::Cell 2" in out, out
     assert "FigureRuleError" in out and "too wide: the PNG is" in out and "a phone's column 340 px" in out, out
     assert "text too small" in out and "'small print' at 8 pt" in out, out
+    assert "too_wide_and_tiny.ipynb::Cell 4" in out and "drawn at 1x, soft on a phone" in out, out

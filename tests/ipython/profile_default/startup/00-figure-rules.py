@@ -12,7 +12,9 @@ the same defaults here):
   - width: the stored PNG is no wider than a phone's text column (FIGURE_RULES_MAX_WIDTH_PX);
   - text size: no text smaller than FIGURE_RULES_MIN_FONT_PT points at FIGURE_RULES_DPI dots per inch
     (compared in pixels, so a figure at a lower dpi cannot slip under it);
-  - cut off: every clipped outline whole inside its Axes, every label inside the figure.
+  - cut off: every clipped outline whole inside its Axes, every label inside the figure;
+  - sharp: shown at twice its pixels (the inline backend's "retina" format, which every chapter's set-up
+    cell selects), so that it is crisp on a phone's 2-3 device pixels per CSS pixel.
 
 Imports only matplotlib and IPython (never convkit: it also runs in kernels of a fresh venv), and does
 nothing outside IPython, so tests can load it as a module (tests/figures/figure_rules.py).
@@ -122,6 +124,9 @@ def checked(print_figure):
         if data is not None and fmt in ("png", "retina"):
             width = png_width(data) // (2 if fmt == "retina" else 1)
             found = problems(fig, width)
+            if fmt == "png":
+                found.append('drawn at 1x, soft on a phone: show it as "retina" (the set-up cell\'s '
+                             '%config InlineBackend.figure_formats = ["retina"])')
             if found:
                 raise FigureRuleError(f"{_name(fig)} breaks the book's figure rules:\n  - " + "\n  - ".join(found))
         return data
