@@ -174,7 +174,7 @@ LAYOUT_JS = """() => {
       const text = t.textContent;
       let start = 0;
       for (let i = 0; i <= text.length; i++) {
-        if (i < text.length && text[i] !== '\n') continue;
+        if (i < text.length && text[i] !== '\\n') continue;
         if (i > start) segments[segments.length - 1].push([t, start, i]);
         if (i < text.length) segments.push([]);
         start = i + 1;
@@ -187,7 +187,7 @@ LAYOUT_JS = """() => {
         for (const rect of range.getClientRects()) if (rect.width > 0) tops.add(Math.round(rect.top));
         text += t.textContent.slice(a, b);
       }
-      if (tops.size > 1 && (ARRAY_ROW.test(text) || /\S {3,}\S/.test(text.trim())))
+      if (tops.size > 1 && (ARRAY_ROW.test(text) || /\\S {3,}\\S/.test(text.trim())))
         wrapped.push(`"${text}" wraps onto ${tops.size} lines`);
     }
   }
