@@ -63,6 +63,9 @@ def rendered(path: Path) -> BeautifulSoup:
     soup = BeautifulSoup(body, "html.parser")
     for node in soup.find_all(["script", "style"]):  # not shown; widget state and styles
         node.decompose()
+    for code in soup.find_all("code"):  # a role shows as {cite}<code>key</code>: back to {cite}`key`
+        if code.find_parent("pre") is None:
+            code.replace_with(f"`{code.get_text()}`")
     return soup
 
 
