@@ -137,4 +137,5 @@ def test_the_book_launches_and_downloads_the_plain_edition(chapter):
     assert downloads, f"{page.name}: no download button for the notebook"
     served = SITE / "_sources" / "notebooks" / chapter.name
     assert served.read_bytes() == (PLAIN / chapter.name).read_bytes(), \
-        f"{served.relative_to(ROOT)} is not notebooks-plain/{chapter.name} (build the book again after {REGENERATE})"
+        (f"{served.relative_to(ROOT)} is not notebooks-plain/{chapter.name}: the download is not the plain edition, "
+         "or the book was built before notebooks-plain/ last changed (build it again)")
