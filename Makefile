@@ -87,9 +87,12 @@ pdf-student: book-nosolutions $(PRINT_STAMP) print-tools
 student: $(PRINT_STAMP)
 	$(PY) -m convkit.assign notebooks student
 
-## The chapters in plain Markdown with each solution folded under a stub, into notebooks-plain/
-## (for readers in JupyterLab or Colab).
+## The chapters in plain Markdown with each solution folded under a stub, stored outputs kept, into
+## notebooks-plain/: committed, for readers in JupyterLab or Colab (the book's launch buttons and download
+## open it). Run after any change to notebooks/; tests/test_plain_notebooks.py fails until it is run.
+## Emptied first, so a chapter renamed or removed leaves no stale copy.
 plain-notebooks: $(BOOK_STAMP)
+	rm -rf notebooks-plain
 	$(PY) -m convkit.assign --with-solutions notebooks notebooks-plain
 
 ## Unit tests, the notebooks (nbval, stored outputs), the built pages in Chromium, the nbgrader workflow,
@@ -116,4 +119,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/conv_speed.py
 
 clean:
-	rm -rf book/_build book/_build_nosolutions book/_build_course notebooks-plain book/_assets/vendor .venv node_modules artifacts
+	rm -rf book/_build book/_build_nosolutions book/_build_course book/_assets/vendor .venv node_modules artifacts

@@ -21,7 +21,9 @@ Two more outputs of the same command (neither needs nbgrader):
 * ``--for-nbgrader``: plain Markdown, solutions kept between their markers: the notebooks to put in an
   nbgrader course's ``source/``, so that its release and feedback read cleanly too;
 * ``--with-solutions``: plain Markdown with each solution folded (``<details>``) under a stub to work
-  in: an edition of the chapters for readers in JupyterLab or Colab.
+  in, every other cell with its stored outputs: the edition of the chapters for readers in JupyterLab or
+  Colab, committed in ``notebooks-plain/`` (``make plain-notebooks``), which the book's launch buttons
+  and download open.
 
 For grading, use nbgrader's own command line (``book/instructors.md``); the solutions-free edition of
 the book serves these student versions as its downloadable notebooks (``book/_ext/edition.py``).
@@ -63,22 +65,14 @@ def chapter_number(path) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def plain_version(nb, *, chapter=None, bibliography=None, notebooks=(), solutions="drop", clear_outputs=False,
-                  hidden_tests=False):
+def plain_version(nb, *, chapter=None, bibliography=None, notebooks=(), solutions="drop", hidden_tests=False):
     """A copy of ``nb`` with its MyST rendered as plain Markdown (no nbgrader needed): ``solutions="drop"``
-    keeps solution code cells as they are, ``"fold"`` folds each solution under a stub
-    (:func:`convkit.myst_markdown.plain_notebook`); ``clear_outputs``: the instructor's run's outputs and
-    widget state removed (a stored "correct" under a stub would mislead); ``hidden_tests``: keep nbgrader's
-    hidden tests (a course's source/: the grader needs them, and generate_assignment strips them from the
-    release), else removed."""
-    plain = nbformat.from_dict(plain_notebook(nb, chapter=chapter, bibliography=bibliography,
-                                              notebooks=notebooks, solutions=solutions, hidden_tests=hidden_tests))
-    if clear_outputs:
-        for cell in plain.cells:
-            if cell.cell_type == "code":
-                cell.outputs, cell.execution_count = [], None
-        plain.metadata.pop("widgets", None)
-    return plain
+    keeps solution code cells as they are, ``"fold"`` folds each solution under a stub with no output
+    (:func:`convkit.myst_markdown.plain_notebook`); every other cell keeps its stored outputs, as the book
+    shows them; ``hidden_tests``: keep nbgrader's hidden tests (a course's source/: the grader needs them,
+    and generate_assignment strips them from the release), else removed."""
+    return nbformat.from_dict(plain_notebook(nb, chapter=chapter, bibliography=bibliography,
+                                             notebooks=notebooks, solutions=solutions, hidden_tests=hidden_tests))
 
 
 def student_version(nb, *, chapter=None, bibliography=None, notebooks=()):
@@ -153,8 +147,7 @@ def main(argv=None):
         nb, chapter = nbformat.read(path, as_version=4), chapter_number(path)
         if args.for_nbgrader or args.with_solutions:
             out = plain_version(nb, chapter=chapter, bibliography=bibliography, notebooks=names,
-                                solutions="fold" if args.with_solutions else "drop", clear_outputs=args.with_solutions,
-                                hidden_tests=args.for_nbgrader)
+                                solutions="fold" if args.with_solutions else "drop", hidden_tests=args.for_nbgrader)
         else:
             out = student_version(nb, chapter=chapter, bibliography=bibliography, notebooks=names)
         if args.pip_spec:

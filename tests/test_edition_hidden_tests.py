@@ -2,8 +2,10 @@
 without solutions show the stub and no stored check result (book/_ext/edition.py).
 
 A small book is made on the fly: one notebook with an exercise (a gated solution), a graded check
-cell holding hidden tests and the stored output of the authors' run; it is built with Sphinx, myst-nb,
-sphinx-exercise and the book's edition extension, once per edition, and every file of each site is read.
+cell holding hidden tests and the stored output of the authors' run, and beside the book its plain edition
+(as ``make plain-notebooks`` writes it), which the full edition serves as the chapter's download; it is
+built with Sphinx, myst-nb, sphinx-exercise and the book's edition extension, once per edition, and every
+file of each site is read.
 """
 import html
 import os
@@ -14,6 +16,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+
+from convkit.assign import plain_version
 
 ROOT = Path(__file__).resolve().parents[1]
 HIDDEN = "assert hidden_marker_5e1f(answer_1_1) == 42"
@@ -54,7 +58,9 @@ def chapter():
 @pytest.fixture(scope="module", params=["full", "nosolutions"])
 def site(request, tmp_path_factory):
     src = tmp_path_factory.mktemp(request.param)
-    (src / "conf.py").write_text(CONF)
+    (src / "conf.py").write_text(CONF + f"plain_notebooks = {src.name + '-plain'!r}\n")
+    (src.parent / f"{src.name}-plain").mkdir()
+    nbformat.write(plain_version(chapter(), solutions="fold"), src.parent / f"{src.name}-plain" / "chapter.ipynb")
     (src / "index.md").write_text("# Book\n\n```{toctree}\nchapter\n```\n")
     nbformat.write(chapter(), src / "chapter.ipynb")
     env = {**os.environ, "BOOK_EDITION": request.param, "PYTHONPATH": str(ROOT)}
@@ -93,6 +99,8 @@ def test_solutions_stub_and_check_output(site):
     if edition == "full":
         assert "solution_marker_9d2c" in page and "correct (exercise 1.1)" in page
         assert "folded away" in page
+        plain = out.parent.parent / f"{out.parent.name}-plain" / "chapter.ipynb"
+        assert files["_sources/chapter.ipynb"] == plain.read_text(encoding="utf-8")  # the plain edition
         return
     assert not [name for name, text in files.items() if "solution_marker_9d2c" in text]
     assert "raise NotImplementedError()" in page and "YOUR CODE HERE" in page  # the stub to work in

@@ -25,14 +25,23 @@ Without solutions (``nosolutions`` and ``course``):
   empty stub would mislead), but a sentence that the check runs when the reader runs it; the chapters'
   sentence "In the book the solutions are folded away; ..." is replaced by one that is true here;
 * downloads: Sphinx copies each page's source file to ``_sources/`` (the page's download button). For
-  a chapter that is the full notebook, so it is replaced by its student version
+  a chapter that is the full notebook (MyST Markdown), so it is replaced by its student version
   (:func:`convkit.assign.student_version`: nbgrader's ClearSolutions, outputs cleared, plain Markdown);
 * execution: the edition runs the same notebooks as the full book, so it reuses the full build's
   jupyter-cache (book/_build/.jupyter_cache) instead of executing them again;
 * launch buttons (Binder, Colab) are left out: they open the repository's notebooks, solutions
   included.
 
-tests/test_edition_leaks.py scans every file of the built editions for every line of every solution.
+With solutions (``full``), each chapter's launch buttons (Binder, Colab) and download open its plain
+edition, ``notebooks-plain/NN_name.ipynb`` in the repository (``make plain-notebooks``: plain Markdown, each
+solution folded under a stub, stored outputs kept; ``plain_notebooks`` in the Sphinx configuration names the
+folder in the repository), because Colab and JupyterLab without jupyterlab-myst show MyST as raw text.
+sphinx-book-theme builds the launch URLs from the page's path (``notebooks/NN_name.ipynb``): they are
+rewritten once the theme has made them; the download, ``_sources/notebooks/NN_name.ipynb``, becomes a copy
+of the plain notebook. A chapter without its plain copy fails the build.
+
+tests/test_edition_leaks.py scans every file of the built editions for every line of every solution;
+tests/test_plain_notebooks.py checks the plain edition and the full edition's launch and download links.
 """
 import os
 import shutil
@@ -169,13 +178,43 @@ def _chapter(app, docname):
     return numbers[0] if numbers else None
 
 
+def _plain_path(app, docname) -> str:
+    """Chapter ``docname``'s plain edition, as a path in the repository (``plain_notebooks``/NAME.ipynb)."""
+    return f"{app.config.plain_notebooks.strip('/')}/{Path(docname).name}.ipynb"
+
+
+def _plain_copy(app, docname) -> Path:
+    """The committed plain edition of chapter ``docname`` (``make plain-notebooks`` writes it).
+
+    The repository's root is the book's parent folder (the book is its ``book/``)."""
+    path = Path(app.srcdir).parent / _plain_path(app, docname)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no plain edition of {docname}; run `make plain-notebooks` and commit it")
+    return path
+
+
+def _launch_plain_edition(app, pagename, templatename, context, doctree):
+    """Point the launch buttons the theme has just built for a chapter at its plain edition."""
+    groups = [b for b in context.get("header_buttons", ()) if b.get("label") == "launch-buttons"]
+    if _without_solutions() or not groups:
+        return
+    _plain_copy(app, pagename)  # fail on a chapter without one, rather than link to nothing
+    # The theme ends each URL with the page's path in the repository (path_to_docs, then the page).
+    prefix = (app.config.html_theme_options.get("path_to_docs") or "").strip("/")
+    theirs = f"{prefix}/{pagename}.ipynb".lstrip("/")
+    for button in (b for group in groups for b in group["buttons"] if b.get("type") == "link"):
+        if not button["url"].endswith(theirs):  # a theme whose URLs look otherwise: say so, never a wrong link
+            raise ValueError(f"{pagename}: launch URL {button['url']} does not end with {theirs}")
+        button["url"] = button["url"][:-len(theirs)] + _plain_path(app, pagename)
+
+
 def _serve_notebooks(app, exception):
-    """Each chapter's copy under ``_sources/``: hidden tests removed; without solutions, its student version."""
+    """Each chapter's copy under ``_sources/``: with solutions its plain edition; without, its student version."""
     if exception is not None or app.builder.format != "html":
         return
     import nbformat
 
-    from convkit.myst_markdown import read_bibliography, strip_hidden_tests
+    from convkit.myst_markdown import read_bibliography
 
     sources = Path(app.outdir) / "_sources"
     suffix = app.config.html_sourcelink_suffix or ""
@@ -188,20 +227,17 @@ def _serve_notebooks(app, exception):
         copy = sources / (name if name.endswith(suffix) else name + suffix)
         if not copy.is_file():
             raise FileNotFoundError(f"{copy}: Sphinx did not copy the source of {docname} where expected")
-        nb = nbformat.read(source, as_version=4)
-        if _without_solutions():
-            from convkit.assign import student_version
+        if not _without_solutions():
+            shutil.copyfile(_plain_copy(app, docname), copy)  # hidden tests already removed
+            continue
+        from convkit.assign import student_version
 
-            nb = student_version(nb, chapter=_chapter(app, docname), bibliography=bibliography,
-                                 notebooks=[p.name for p in chapters.values()])
-            if _edition() == "course":
-                for cell in nb.cells:
-                    if "setup" in cell.metadata.get("tags", []):
-                        cell.source = course_setup(cell.source)
-        else:
+        nb = student_version(nbformat.read(source, as_version=4), chapter=_chapter(app, docname),
+                             bibliography=bibliography, notebooks=[p.name for p in chapters.values()])
+        if _edition() == "course":
             for cell in nb.cells:
-                if cell.cell_type == "code":
-                    cell.source = strip_hidden_tests(cell.source)
+                if "setup" in cell.metadata.get("tags", []):
+                    cell.source = course_setup(cell.source)
         nbformat.write(nb, copy)
     if _edition() == "course":
         wheels = Path(app.outdir) / "wheels"
@@ -248,4 +284,8 @@ def setup(app):
     # or a hidden test is recorded.
     app.connect("doctree-read", _edit_pages, priority=400)
     app.connect("build-finished", _serve_notebooks)
+    # The folder of the chapters' plain edition, in the repository (whose root is the book's parent).
+    app.add_config_value("plain_notebooks", "notebooks-plain", "html")
+    # After sphinx-book-theme's add_launch_buttons (priority 501), which builds the URLs this rewrites.
+    app.connect("html-page-context", _launch_plain_edition, priority=600)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
