@@ -38,8 +38,8 @@ def test_every_stored_figure_fits_a_phone(path):
     pngs = [(n, out) for n, cell in enumerate(nb["cells"]) for out in cell.get("outputs", [])
             if "image/png" in out.get("data", {})]
     # Drawn at twice its pixels ("retina"): the page shows it at the size its metadata gives, half the PNG's.
-    soft = [n for n, out in pngs if out.get("metadata", {}).get("image/png", {}).get("width", 0) * 2
-            != rules.png_width(out["data"]["image/png"])]
+    soft = [n for n, out in pngs if out.get("metadata", {}).get("image/png", {}).get("width")
+            != rules.png_width(out["data"]["image/png"]) // 2]
     assert soft == [], f"cells whose figure is stored at 1x: {soft}"
     wide = [(n, out["metadata"]["image/png"]["width"]) for n, out in pngs]
     assert [(n, w) for n, w in wide if w > rules.MAX_WIDTH_PX] == []
