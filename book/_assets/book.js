@@ -109,6 +109,38 @@
     });
   };
 
+  // A printed array ("[-6.   3.5  2. ]") that fits on a line is never broken across two: where a text
+  // output wraps on a narrow screen (book.css), it wraps before the array, not inside it.
+  const keepArraysWhole = () => {
+    document.querySelectorAll(".bd-content .cell_output pre").forEach((pre) => {
+      const walk = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
+      const texts = [];
+      for (let t = walk.nextNode(); t; t = walk.nextNode()) texts.push(t);
+      texts.forEach((t) => {
+        const text = t.textContent, runs = [];  // [start, end) of each outermost [...] within one line
+        let depth = 0, start = 0;
+        for (let i = 0; i < text.length; i++) {
+          if (text[i] === "\n") depth = 0;
+          else if (text[i] === "[" && depth++ === 0) start = i;
+          else if (text[i] === "]" && depth > 0 && --depth === 0) runs.push([start, i + 1]);
+        }
+        if (!runs.length) return;
+        const parts = document.createDocumentFragment();
+        let at = 0;
+        for (const [a, b] of runs) {
+          parts.append(text.slice(at, a));
+          const box = document.createElement("span");
+          box.className = "ck-nowrap";
+          box.textContent = text.slice(a, b);
+          parts.append(box);
+          at = b;
+        }
+        parts.append(text.slice(at));
+        t.replaceWith(parts);
+      });
+    });
+  };
+
   const start = () => {
     bibliography();
     quietIcons(document);
@@ -117,6 +149,7 @@
     figures();
     stackWideTables();
     keepMathWithPunctuation();
+    keepArraysWhole();
   };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

@@ -10,8 +10,8 @@ screen outside a scroll container, on a phone an exercise check's result that is
 (a sentence the reader would have to scroll sideways to read), content cut off by an element that hides its overflow, a box that
 scrolls sideways without showing it (a scroll shadow or hint) or without keyboard focus, or that is
 not on the reasoned list of what may scroll (SCROLLS: code, aligned outputs, widget matrices, wide
-figures; a text output, a formula or a table must fit), a printed array row or aligned table row that
-the screen wraps, punctuation after inline math that starts a line, a figure
+figures; a text output, a formula or a table must fit), a printed array or table row that the screen
+breaks, punctuation after inline math that starts a line, a figure
 whose text is drawn smaller than the body's small print (unless it links to its full-size image,
 whose text is not), and any number of visible search boxes but one. Saves a full-page screenshot of
 every page and view in artifacts/screenshots/.
@@ -76,12 +76,9 @@ SCROLLS = {
     # A figure wider than a phone (the im2col figure), which also opens full size with a tap.
     "wide figure": "a.ck-figure",
 }
-# A row of a printed array: brackets, numbers and spaces only ("[[ 1. -2.]", " [ 3  4]]").
-ARRAY_ROW = r"^\s*\[+[\s\d.eE+\-,\[\]]*\]*\s*$"
 # What a reader on this screen would find cut off, too small or doubled.
 LAYOUT_JS = """() => {
   const SCROLLS = __SCROLLS__;
-  const ARRAY_ROW = new RegExp(__ARRAY_ROW__);
   const vw = document.documentElement.clientWidth;
   const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
       + [...el.classList].slice(0, 2).map(c => '.' + c).join('');
@@ -163,33 +160,37 @@ LAYOUT_JS = """() => {
     return {src: img.src, natural: img.naturalWidth, shown: img.clientWidth - parseFloat(s.paddingLeft)
             - parseFloat(s.paddingRight), link: link ? link.href : null};
   });
-  // A printed line the screen wraps must be prose: a row of an array, or of a table whose columns line up
-  // (a run of 3 or more spaces inside the line), would lose its columns. Such a cell is tagged scroll-output.
+  // Where the screen wraps a printed line, it must not break a printed array ("[-6.  3.5  2.]") or a row
+  // of a table, whose columns must line up: a line that shares a column with the line above or below
+  // (a gap of 2+ spaces ending at the same place). Such a cell is tagged scroll-output instead.
   const wrapped = [];
   for (const pre of document.querySelectorAll('.cell_output pre')) {
     if (!shown(pre) || getComputedStyle(pre).whiteSpace === 'pre') continue;
     const walk = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
-    const segments = [[]];  // per printed line: [text node, start, end]
-    for (let t = walk.nextNode(); t; t = walk.nextNode()) {
-      const text = t.textContent;
-      let start = 0;
-      for (let i = 0; i <= text.length; i++) {
-        if (i < text.length && text[i] !== '\\n') continue;
-        if (i > start) segments[segments.length - 1].push([t, start, i]);
-        if (i < text.length) segments.push([]);
-        start = i + 1;
+    const lines = [{text: '', chars: []}];  // per printed line: its text and [text node, offset] per character
+    for (let t = walk.nextNode(); t; t = walk.nextNode())
+      for (let i = 0; i < t.textContent.length; i++) {
+        if (t.textContent[i] === '\\n') { lines.push({text: '', chars: []}); continue; }
+        lines[lines.length - 1].text += t.textContent[i];
+        lines[lines.length - 1].chars.push([t, i]);
       }
-    }
-    for (const line of segments) {
-      const tops = new Set(); let text = '';
-      for (const [t, a, b] of line) {
-        const range = document.createRange(); range.setStart(t, a); range.setEnd(t, b);
-        for (const rect of range.getClientRects()) if (rect.width > 0) tops.add(Math.round(rect.top));
-        text += t.textContent.slice(a, b);
-      }
-      if (tops.size > 1 && (ARRAY_ROW.test(text) || /\\S {3,}\\S/.test(text.trim())))
-        wrapped.push(`"${text}" wraps onto ${tops.size} lines`);
-    }
+    const columns = lines.map(l => new Set([...l.text.matchAll(/\\S( {2,})(?=\\S)/g)].map(m => m.index + 1 + m[1].length)));
+    lines.forEach((line, k) => {
+      const breaks = [];  // where a new screen row starts
+      let top = null;
+      line.chars.forEach(([t, i], at) => {
+        if (/\\s/.test(line.text[at])) return;
+        const range = document.createRange(); range.setStart(t, i); range.setEnd(t, i + 1);
+        const r = range.getBoundingClientRect();
+        if (top !== null && r.top > top + 2) breaks.push(at);
+        top = r.top;
+      });
+      if (!breaks.length) return;
+      const depth = (b) => [...line.text.slice(0, b)].reduce((d, c) => d + (c === '[') - (c === ']'), 0);
+      const table = [k - 1, k + 1].some(j => lines[j] && [...columns[k]].some(c => columns[j].has(c)));
+      if (table || breaks.some(b => depth(b) > 0))
+        wrapped.push(`"${line.text}" is broken ${table ? 'as a table row' : 'inside an array'}`);
+    });
   }
   // Inline math and the punctuation after it share a line: a line never starts with a formula's comma.
   const orphans = [];
@@ -208,8 +209,7 @@ LAYOUT_JS = """() => {
   return {vw, scrollWidth: document.documentElement.scrollWidth, wide, clipped, silent, scrolls, wrapped, orphans,
           searches, smallPx, figures};
 }"""
-LAYOUT_JS = LAYOUT_JS.replace("__SCROLLS__", json.dumps(", ".join(SCROLLS.values()))).replace(
-    "__ARRAY_ROW__", json.dumps(ARRAY_ROW))
+LAYOUT_JS = LAYOUT_JS.replace("__SCROLLS__", json.dumps(", ".join(SCROLLS.values())))
 
 
 def test_pages_were_found():
@@ -308,7 +308,7 @@ def _check_page(recorder, page_path, view, site_url):
     assert not layout["clipped"], "content cut off:\n" + "\n".join(layout["clipped"])
     assert not layout["silent"], "scrolls sideways without showing it:\n" + "\n".join(layout["silent"])
     assert not layout["scrolls"], "scrolls sideways, and is none of SCROLLS:\n" + "\n".join(layout["scrolls"])
-    assert not layout["wrapped"], ("a printed row of an array or a table wraps (tag the cell scroll-output, "
+    assert not layout["wrapped"], ("the screen breaks a printed array or table row (tag the cell scroll-output, "
                                    "or print it narrower):\n" + "\n".join(layout["wrapped"]))
     assert not layout["orphans"], "punctuation after inline math starts a line:\n" + "\n".join(layout["orphans"])
     assert not _small_figures(layout, site_url), "\n".join(_small_figures(layout, site_url))
