@@ -109,8 +109,8 @@
     });
   };
 
-  // A printed array ("[-6.   3.5  2. ]") that fits on a line is never broken across two: where a text
-  // output wraps on a narrow screen (book.css), it wraps before the array, not inside it.
+  // A printed array ("[-6.   3.5  2. ]") that fits on a line is never broken across two, nor an arrow
+  // "->": where a text output wraps on a narrow screen (book.css), it wraps before them, not inside.
   const keepArraysWhole = () => {
     document.querySelectorAll(".bd-content .cell_output pre").forEach((pre) => {
       const walk = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
@@ -123,6 +123,7 @@
           if (text[i] === "\n") depth = 0;
           else if (text[i] === "[" && depth++ === 0) start = i;
           else if (text[i] === "]" && depth > 0 && --depth === 0) runs.push([start, i + 1]);
+          else if (depth === 0 && text.startsWith("->", i)) runs.push([i, i + 2]);  // an arrow stays whole
         }
         if (!runs.length) return;
         const parts = document.createDocumentFragment();
@@ -141,10 +142,25 @@
     });
   };
 
+  // tqdm's progress bars join their text with no-break figure spaces (U+2007) to keep its padding in
+  // HTML; on a phone the line then had to break inside a word. A zero-width space after each lets it
+  // break between words instead.
+  const breakableBarText = (root) => {
+    root.querySelectorAll(".widget-html-content").forEach((el) => {
+      const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      for (let t = walk.nextNode(); t; t = walk.nextNode()) {
+        if (t.textContent.includes("\u2007") && !t.textContent.includes("\u200b"))
+          t.textContent = t.textContent.replace(/\u2007+/g, "$&\u200b");
+      }
+    });
+  };
+
   const start = () => {
     bibliography();
     quietIcons(document);
-    new MutationObserver(() => quietIcons(document)).observe(document.body, { childList: true, subtree: true });
+    breakableBarText(document);
+    new MutationObserver(() => { quietIcons(document); breakableBarText(document); })
+      .observe(document.body, { childList: true, subtree: true, characterData: true });
     wireSidebarButtons();
     figures();
     stackWideTables();

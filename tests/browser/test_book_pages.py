@@ -11,7 +11,8 @@ screen outside a scroll container, on a phone an exercise check's result that is
 scrolls sideways without showing it (a scroll shadow or hint) or without keyboard focus, or that is
 not on the reasoned list of what may scroll (SCROLLS: code, aligned outputs, widget matrices, wide
 figures; a text output, a formula or a table must fit), a printed array or table row that the screen
-breaks, punctuation after inline math that starts a line, a figure
+breaks, punctuation after inline math that starts a line, a word broken across lines (in an output, a table
+cell or a widget's text), a figure
 whose text is drawn smaller than the body's small print (unless it links to its full-size image,
 whose text is not), and any number of visible search boxes but one. Saves a full-page screenshot of
 every page and view in artifacts/screenshots/.
@@ -192,6 +193,31 @@ LAYOUT_JS = """() => {
         wrapped.push(`"${line.text}" is broken ${table ? 'as a table row' : 'inside an array'}`);
     });
   }
+  // No word broken across lines where text wraps (outputs, table cells, widgets' text such as tqdm's
+  // progress bars), unless the word alone is wider than its box.
+  const brokenWords = [];
+  for (const el of document.querySelectorAll('article .cell_output pre, article td, article .widget-html-content')) {
+    if (!shown(el)) continue;
+    const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let t = walk.nextNode(); t; t = walk.nextNode()) {
+      for (const m of t.textContent.matchAll(/[^\\s\\u2007\\u200b]{2,}/g)) {
+        const range = document.createRange(); range.setStart(t, m.index); range.setEnd(t, m.index + m[0].length);
+        const rows = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+        if (rows.size < 2 || range.getBoundingClientRect().width >= el.clientWidth) continue;
+        // Where does the next row start? A break between two letters or digits splits a word, and one
+        // inside "->" an arrow; after a hyphen, "=" or "," the line may break, as in prose.
+        let top = null;
+        for (let i = 0; i < m[0].length; i++) {
+          const r = document.createRange(); r.setStart(t, m.index + i); r.setEnd(t, m.index + i + 1);
+          const y = r.getBoundingClientRect().top;
+          const pair = m[0].slice(i - 1, i + 1);
+          if (top !== null && y > top + 2 && (/^\\w\\w$/.test(pair) || pair === '->'))
+            brokenWords.push(`"${m[0]}" broken as "${m[0].slice(0, i)}|${m[0].slice(i)}" in ${name(el)}`);
+          top = y;
+        }
+      }
+    }
+  }
   // Inline math and the punctuation after it share a line: a line never starts with a formula's comma.
   const orphans = [];
   for (const math of document.querySelectorAll('article mjx-container:not([display="true"])')) {
@@ -206,7 +232,7 @@ LAYOUT_JS = """() => {
     if (p.top >= m.bottom - 1 || p.left < m.left)
       orphans.push(`"${t.textContent.slice(0, 20)}" after "${math.textContent.slice(0, 30)}" starts a line`);
   }
-  return {vw, scrollWidth: document.documentElement.scrollWidth, wide, clipped, silent, scrolls, wrapped, orphans,
+  return {vw, scrollWidth: document.documentElement.scrollWidth, wide, clipped, silent, scrolls, wrapped, orphans, brokenWords,
           searches, smallPx, figures};
 }"""
 LAYOUT_JS = LAYOUT_JS.replace("__SCROLLS__", json.dumps(", ".join(SCROLLS.values())))
@@ -311,6 +337,7 @@ def _check_page(recorder, page_path, view, site_url):
     assert not layout["wrapped"], ("the screen breaks a printed array or table row (tag the cell scroll-output, "
                                    "or print it narrower):\n" + "\n".join(layout["wrapped"]))
     assert not layout["orphans"], "punctuation after inline math starts a line:\n" + "\n".join(layout["orphans"])
+    assert not layout["brokenWords"], "a word broken across lines:\n" + "\n".join(layout["brokenWords"][:20])
     assert not _small_figures(layout, site_url), "\n".join(_small_figures(layout, site_url))
     assert len(layout["searches"]) == 1, f"visible search boxes: {layout['searches']}"
     if page_path.startswith("notebooks/") and "phone" in view:
