@@ -43,6 +43,7 @@ BIN = Path(sys.executable).parent  # nbgrader runs `alembic` from PATH: the venv
 STUDENTS = ("solved", "partial", "untouched")
 ARTIFACTS = ROOT / "artifacts"  # the scores and timings are written there too
 EXAMPLE = "01_one_window"  # the chapter book/instructors.md uses in its commands
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")  # Debian's, as the book's browser tests
 
 # Every command below appears in book/instructors.md with {a} = EXAMPLE (checked by the last test).
 GENERATE = "nbgrader generate_assignment {a}"
@@ -253,6 +254,65 @@ def test_chapter_workflow(path, courses):
     assert "Traceback" not in untouched and "checks/base.py" not in untouched
     assert "replace the stub with your code" in " ".join(untouched.split()), untouched  # wrapped, not cut
     assert not re.search(r"\.\.\.$", untouched, re.M), untouched
+
+
+# In the feedback page, opened from disk: its formulas (MathML elements in the Markdown cells, rows of the
+# first matrix, MathJax's elements if any), what is left of TeX (a $...$ or a \command in the text), and
+# where the first failed check cell is (for the screenshot).
+READ_FEEDBACK = r"""() => {
+  const prose = [...document.querySelectorAll('.text_cell_render')];
+  const text = prose.map(e => e.innerText).join('\n');
+  const maths = prose.flatMap(e => [...e.querySelectorAll('math')]);
+  const rows = [...(document.querySelector('.text_cell_render mtable') || {children: []}).children];
+  const failed = [...document.querySelectorAll('.nbgrader_cell')].find(e => /Score: 0\.0 \//.test(e.innerText));
+  return {
+    math: maths.length,
+    drawn: maths.filter(m => m.getBoundingClientRect().width > 0).length,
+    rows_stacked: rows.length > 1 && rows.every((r, i) => i === 0 ||
+        r.getBoundingClientRect().top >= rows[i - 1].getBoundingClientRect().bottom - 1),
+    mathjax: document.querySelectorAll('mjx-container, .MathJax').length,
+    dollars: text.match(/\$[^$\n]+\$/g) || [],
+    tex: text.match(/\\[A-Za-z]+/g) || [],
+    failed_top: failed ? failed.getBoundingClientRect().top + window.scrollY : null,
+  };
+}"""
+
+
+def test_feedback_renders_math_offline(courses):
+    """A failing hand-in's feedback, opened from disk in Chromium with the network off: it asks for nothing
+    outside its folder, and its formulas are drawn as math. Screenshots in artifacts/screenshots/."""
+    from playwright.sync_api import sync_playwright
+
+    page_file = courses[EXAMPLE]["dir"] / "feedback" / "partial" / EXAMPLE / f"{EXAMPLE}.html"
+    html = page_file.read_text(encoding="utf-8")
+    remote = re.findall(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=[\"']?((?:https?:)?//[^\"' >]+)", html)
+    assert not remote, f"the feedback loads files from elsewhere: {remote}"
+    shots = ARTIFACTS / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900}, offline=True)
+            page = context.new_page()
+            requests = []
+            page.on("request", lambda request: requests.append(request.url))
+            page.goto(page_file.as_uri(), wait_until="load")
+            page.wait_for_timeout(2000)  # a script from elsewhere (MathJax's CDN) would have failed by now
+            seen = page.evaluate(READ_FEEDBACK)
+            page.screenshot(path=str(shots / "feedback_offline_top.png"))
+            if seen["failed_top"] is not None:
+                page.evaluate(f"window.scrollTo(0, {seen['failed_top']} - 300)")
+                page.screenshot(path=str(shots / "feedback_offline_failed_check.png"))
+        finally:
+            browser.close()
+    folder = page_file.parent.as_uri() + "/"
+    outside = [u for u in requests if not u.startswith((folder, "data:"))]
+    assert not outside, f"the feedback asked for {outside}"
+    assert seen["math"] >= 10 and seen["drawn"] == seen["math"] and seen["rows_stacked"], seen
+    assert not seen["dollars"] and not seen["tex"], f"formulas left as TeX: {seen}"
+    assert seen["failed_top"] is not None, "the partial hand-in's feedback shows no failed check"
 
 
 def test_the_guide_gives_these_commands():
