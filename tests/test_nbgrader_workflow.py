@@ -256,20 +256,23 @@ def test_chapter_workflow(path, courses):
     assert not re.search(r"\.\.\.$", untouched, re.M), untouched
 
 
-# In the feedback page, opened from disk: its formulas (MathML elements in the Markdown cells, rows of the
-# first matrix, MathJax's elements if any), what is left of TeX (a $...$ or a \command in the text), and
-# where the first failed check cell is (for the screenshot).
+# In the feedback page, opened from disk: its formulas (MathML elements in the Markdown cells, drawn with a
+# width; the first matrix's rows one under the other, its bracket as tall as it; MathJax's elements if any),
+# what is left of TeX (a $...$ or a \command in the text), and where the first failed check cell is.
 READ_FEEDBACK = r"""() => {
   const prose = [...document.querySelectorAll('.text_cell_render')];
   const text = prose.map(e => e.innerText).join('\n');
   const maths = prose.flatMap(e => [...e.querySelectorAll('math')]);
-  const rows = [...(document.querySelector('.text_cell_render mtable') || {children: []}).children];
+  const table = document.querySelector('.text_cell_render mtable');
+  const rows = table ? [...table.children] : [];
+  const bracket = table && table.previousElementSibling;
   const failed = [...document.querySelectorAll('.nbgrader_cell')].find(e => /Score: 0\.0 \//.test(e.innerText));
   return {
     math: maths.length,
     drawn: maths.filter(m => m.getBoundingClientRect().width > 0).length,
     rows_stacked: rows.length > 1 && rows.every((r, i) => i === 0 ||
         r.getBoundingClientRect().top >= rows[i - 1].getBoundingClientRect().bottom - 1),
+    brackets_tall: !!bracket && bracket.getBoundingClientRect().height >= 0.9 * table.getBoundingClientRect().height,
     mathjax: document.querySelectorAll('mjx-container, .MathJax').length,
     dollars: text.match(/\$[^$\n]+\$/g) || [],
     tex: text.match(/\\[A-Za-z]+/g) || [],
@@ -298,8 +301,7 @@ def test_feedback_renders_math_offline(courses):
             page = context.new_page()
             requests = []
             page.on("request", lambda request: requests.append(request.url))
-            page.goto(page_file.as_uri(), wait_until="load")
-            page.wait_for_timeout(2000)  # a script from elsewhere (MathJax's CDN) would have failed by now
+            page.goto(page_file.as_uri(), wait_until="load")  # after every script the page names has run
             seen = page.evaluate(READ_FEEDBACK)
             page.screenshot(path=str(shots / "feedback_offline_top.png"))
             if seen["failed_top"] is not None:
@@ -311,8 +313,28 @@ def test_feedback_renders_math_offline(courses):
     outside = [u for u in requests if not u.startswith((folder, "data:"))]
     assert not outside, f"the feedback asked for {outside}"
     assert seen["math"] >= 10 and seen["drawn"] == seen["math"] and seen["rows_stacked"], seen
+    assert seen["brackets_tall"], f"a matrix's brackets are not stretched: {seen}"
     assert not seen["dollars"] and not seen["tex"], f"formulas left as TeX: {seen}"
     assert seen["failed_top"] is not None, "the partial hand-in's feedback shows no failed check"
+
+
+def test_every_formula_becomes_mathml(caplog, tmp_path):
+    """Every formula of the chapters' Markdown as a course's source/ holds it (the guide's plain notebooks),
+    as the feedback writes it: MathML, none left as TeX (the guide says how many)."""
+    from convkit.checks.course import MathMLFeedback
+
+    command = PLAIN.replace("~/courses/convolution/plain", str(tmp_path)).split()
+    done = subprocess.run([sys.executable, *command[1:]], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    exporter = MathMLFeedback()
+    formulas = 0
+    with caplog.at_level("WARNING"):
+        for path in sorted(tmp_path.glob("*.ipynb")):
+            for cell in nbformat.read(path, as_version=4).cells:
+                if cell.cell_type == "markdown":
+                    formulas += exporter.markdown2html({"cell": cell}, cell.source).count("<math ")
+    assert not caplog.records, [r.getMessage() for r in caplog.records]
+    assert f"none of this book's {formulas} formulas" in GUIDE.read_text(encoding="utf-8"), formulas
 
 
 def test_the_guide_gives_these_commands():
