@@ -337,6 +337,17 @@ def test_every_formula_becomes_mathml(caplog, tmp_path):
     assert f"none of this book's {formulas} formulas" in GUIDE.read_text(encoding="utf-8"), formulas
 
 
+def test_a_formula_mathml_cannot_take_is_shown_as_tex(caplog):
+    """A formula latex2mathml cannot read (here a superscript with nothing after ^) stays TeX, in code, with
+    a warning that names it; the page's other formulas are MathML (also: the warnings reach caplog)."""
+    from convkit.checks.course import MathMLFeedback
+
+    with caplog.at_level("WARNING"):
+        html = MathMLFeedback().markdown2html({"cell": {}}, "so $x^$ is cut short, and $x^2$ is whole")
+    assert "<code>$x^$</code>" in html and html.count("<math ") == 1, html
+    assert [r for r in caplog.records if "formula left as TeX" in r.getMessage() and "x^" in r.getMessage()]
+
+
 def test_the_guide_gives_these_commands():
     guide = GUIDE.read_text(encoding="utf-8")
     for command in (PLAIN, GENERATE, COLLECT, AUTOGRADE, FEEDBACK, EXPORT, VALIDATE):
