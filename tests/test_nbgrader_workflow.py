@@ -337,6 +337,19 @@ def test_every_formula_becomes_mathml(caplog, tmp_path):
     assert f"none of this book's {formulas} formulas" in GUIDE.read_text(encoding="utf-8"), formulas
 
 
+def test_matrices_and_primes_drawn_as_tex_draws_them():
+    """A matrix's brackets are fences around it (a browser stretches them), a prime follows its letter
+    (as a superscript a browser raises it twice); the rest is latex2mathml's."""
+    from convkit.checks.course import tex_to_mathml
+
+    math = tex_to_mathml(r"w' = \begin{bmatrix} 1 \\ 2 \end{bmatrix} + v''_{i}", display="block")
+    assert math.startswith('<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">'), math
+    assert "<mi>w</mi><mi>\u2032</mi>" in math.replace("&#x02032;", "\u2032") and "msup" not in math, math
+    assert '<mrow><mo stretchy="true" fence="true" form="prefix">&#x0005B;</mo><mtable>' in math, math
+    assert '</mtable><mo stretchy="true" fence="true" form="postfix">&#x0005D;</mo></mrow>' in math, math
+    assert "<msub><mi>v</mi><mrow><mi>i</mi></mrow></msub><mi>&#x02033;</mi>" in math, math
+
+
 def test_a_formula_mathml_cannot_take_is_shown_as_tex(caplog):
     """A formula latex2mathml cannot read (here a superscript with nothing after ^) stays TeX, in code, with
     a warning that names it; the page's other formulas are MathML (also: the warnings reach caplog)."""

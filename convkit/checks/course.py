@@ -57,7 +57,7 @@ class PointsFromTable(NbGraderPreprocessor):
 
 
 def tex_to_mathml(tex, display="inline"):
-    """``tex`` as a ``<math>`` element, in HTML (latex2mathml's), with a matrix's brackets as tall as it.
+    """``tex`` as a ``<math>`` element, in HTML (latex2mathml's), drawn as TeX would draw it.
 
     Parameters
     ----------
@@ -73,20 +73,50 @@ def tex_to_mathml(tex, display="inline"):
     """
     math = convert_to_element(tex, display=display)
     for parent in list(math.iter()):
-        kids = list(parent)
-        fenced = [i for i in range(1, len(kids) - 1)
-                  if kids[i].tag == "mtable" and kids[i - 1].tag == kids[i + 1].tag == "mo"]
-        for i in reversed(fenced):
-            # latex2mathml writes \begin{bmatrix} as `[ table ]` inside the formula's row, where a browser
-            # draws the brackets as operators of text height; in a row of their own they are the table's fences
-            row = Element("mrow")
-            row.extend(kids[i - 1:i + 2])
-            kids[i - 1].attrib.update(stretchy="true", fence="true", form="prefix")
-            kids[i + 1].attrib.update(stretchy="true", fence="true", form="postfix")
-            for kid in kids[i - 1:i + 2]:
-                parent.remove(kid)
-            parent.insert(i - 1, row)
+        _fence_matrices(parent)
+        _primes_after(parent)
     return unescape(tostring(math, encoding="unicode"))  # latex2mathml's own serialisation: "&#x..;" as text
+
+
+def _fence_matrices(parent):
+    """Put each ``[ table ]`` among ``parent``'s children in a row of its own, its brackets as fences.
+
+    latex2mathml writes ``\\begin{bmatrix}`` as the two brackets around the table inside the formula's row,
+    where a browser draws them as operators of text height; as a row's first and last they stretch.
+    """
+    kids = list(parent)
+    fenced = [i for i in range(1, len(kids) - 1)
+              if kids[i].tag == "mtable" and kids[i - 1].tag == kids[i + 1].tag == "mo"]
+    for i in reversed(fenced):
+        row = Element("mrow")
+        row.extend(kids[i - 1:i + 2])
+        kids[i - 1].attrib.update(stretchy="true", fence="true", form="prefix")
+        kids[i + 1].attrib.update(stretchy="true", fence="true", form="postfix")
+        for kid in kids[i - 1:i + 2]:
+            parent.remove(kid)
+        parent.insert(i - 1, row)
+
+
+#: The primes (one, two, three), as latex2mathml writes them.
+PRIMES = ("&#x02032;", "&#x02033;", "&#x02034;")
+
+
+def _primes_after(parent):
+    """Write ``w'`` as w then the prime, not as w with a superscript prime (a browser raises it twice).
+
+    A prime's glyph sits high already, and browsers lack TeX's rule for a prime in a superscript.
+    ``w'_i`` becomes ``w_i`` then the prime.
+    """
+    for i, kid in reversed(list(enumerate(parent))):
+        if kid.tag in ("msup", "msubsup") and len(kid[-1]) == 0 and kid[-1].text in PRIMES:
+            prime = kid[-1]
+            kid.remove(prime)
+            parent.insert(i + 1, prime)
+            if kid.tag == "msubsup":
+                kid.tag = "msub"
+            else:  # the superscript was all: the base takes the msup's place
+                parent.remove(kid)
+                parent.insert(i, kid[0])
 
 
 class _MathMLRenderer(IPythonRenderer):
