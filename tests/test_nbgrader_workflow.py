@@ -43,6 +43,7 @@ BIN = Path(sys.executable).parent  # nbgrader runs `alembic` from PATH: the venv
 STUDENTS = ("solved", "partial", "untouched")
 ARTIFACTS = ROOT / "artifacts"  # the scores and timings are written there too
 EXAMPLE = "01_one_window"  # the chapter book/instructors.md uses in its commands
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")  # Debian's, as the book's browser tests
 
 # Every command below appears in book/instructors.md with {a} = EXAMPLE (checked by the last test).
 GENERATE = "nbgrader generate_assignment {a}"
@@ -253,6 +254,111 @@ def test_chapter_workflow(path, courses):
     assert "Traceback" not in untouched and "checks/base.py" not in untouched
     assert "replace the stub with your code" in " ".join(untouched.split()), untouched  # wrapped, not cut
     assert not re.search(r"\.\.\.$", untouched, re.M), untouched
+
+
+# In the feedback page, opened from disk: its formulas (MathML elements in the Markdown cells, drawn with a
+# width; the first matrix's rows one under the other, its bracket as tall as it; MathJax's elements if any),
+# what is left of TeX (a $...$ or a \command in the text), and where the first failed check cell is.
+READ_FEEDBACK = r"""() => {
+  const prose = [...document.querySelectorAll('.text_cell_render')];
+  const text = prose.map(e => e.innerText).join('\n');
+  const maths = prose.flatMap(e => [...e.querySelectorAll('math')]);
+  const table = document.querySelector('.text_cell_render mtable');
+  const rows = table ? [...table.children] : [];
+  const bracket = table && table.previousElementSibling;
+  const failed = [...document.querySelectorAll('.nbgrader_cell')].find(e => /Score: 0\.0 \//.test(e.innerText));
+  return {
+    math: maths.length,
+    drawn: maths.filter(m => m.getBoundingClientRect().width > 0).length,
+    rows_stacked: rows.length > 1 && rows.every((r, i) => i === 0 ||
+        r.getBoundingClientRect().top >= rows[i - 1].getBoundingClientRect().bottom - 1),
+    brackets_tall: !!bracket && bracket.getBoundingClientRect().height >= 0.9 * table.getBoundingClientRect().height,
+    mathjax: document.querySelectorAll('mjx-container, .MathJax').length,
+    dollars: text.match(/\$[^$\n]+\$/g) || [],
+    tex: text.match(/\\[A-Za-z]+/g) || [],
+    failed_top: failed ? failed.getBoundingClientRect().top + window.scrollY : null,
+  };
+}"""
+
+
+def test_feedback_renders_math_offline(courses):
+    """A failing hand-in's feedback, opened from disk in Chromium with the network off: it asks for nothing
+    outside its folder, and its formulas are drawn as math. Screenshots in artifacts/screenshots/."""
+    from playwright.sync_api import sync_playwright
+
+    page_file = courses[EXAMPLE]["dir"] / "feedback" / "partial" / EXAMPLE / f"{EXAMPLE}.html"
+    html = page_file.read_text(encoding="utf-8")
+    remote = re.findall(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=[\"']?((?:https?:)?//[^\"' >]+)", html)
+    assert not remote, f"the feedback loads files from elsewhere: {remote}"
+    shots = ARTIFACTS / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900}, offline=True)
+            page = context.new_page()
+            requests = []
+            page.on("request", lambda request: requests.append(request.url))
+            page.goto(page_file.as_uri(), wait_until="load")  # after every script the page names has run
+            seen = page.evaluate(READ_FEEDBACK)
+            page.screenshot(path=str(shots / "feedback_offline_top.png"))
+            if seen["failed_top"] is not None:
+                page.evaluate(f"window.scrollTo(0, {seen['failed_top']} - 300)")
+                page.screenshot(path=str(shots / "feedback_offline_failed_check.png"))
+        finally:
+            browser.close()
+    folder = page_file.parent.as_uri() + "/"
+    outside = [u for u in requests if not u.startswith((folder, "data:"))]
+    assert not outside, f"the feedback asked for {outside}"
+    assert seen["math"] >= 10 and seen["drawn"] == seen["math"] and seen["rows_stacked"], seen
+    assert seen["brackets_tall"], f"a matrix's brackets are not stretched: {seen}"
+    assert not seen["dollars"] and not seen["tex"], f"formulas left as TeX: {seen}"
+    assert seen["failed_top"] is not None, "the partial hand-in's feedback shows no failed check"
+
+
+def test_every_formula_becomes_mathml(caplog, tmp_path):
+    """Every formula of the chapters' Markdown as a course's source/ holds it (the guide's plain notebooks),
+    as the feedback writes it: MathML, none left as TeX (the guide says how many)."""
+    from convkit.checks.course import MathMLFeedback
+
+    command = PLAIN.replace("~/courses/convolution/plain", str(tmp_path)).split()
+    done = subprocess.run([sys.executable, *command[1:]], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    exporter = MathMLFeedback()
+    formulas = 0
+    with caplog.at_level("WARNING"):
+        for path in sorted(tmp_path.glob("*.ipynb")):
+            for cell in nbformat.read(path, as_version=4).cells:
+                if cell.cell_type == "markdown":
+                    formulas += exporter.markdown2html({"cell": cell}, cell.source).count("<math ")
+    assert not caplog.records, [r.getMessage() for r in caplog.records]
+    assert f"none of this book's {formulas} formulas" in GUIDE.read_text(encoding="utf-8"), formulas
+
+
+def test_matrices_and_primes_drawn_as_tex_draws_them():
+    """A matrix's brackets are fences around it (a browser stretches them), a prime follows its letter
+    (as a superscript a browser raises it twice); the rest is latex2mathml's."""
+    from convkit.checks.course import tex_to_mathml
+
+    math = tex_to_mathml(r"w' = \begin{bmatrix} 1 \\ 2 \end{bmatrix} + v''_{i}", display="block")
+    assert math.startswith('<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">'), math
+    assert "<mi>w</mi><mi>\u2032</mi>" in math.replace("&#x02032;", "\u2032") and "msup" not in math, math
+    assert '<mrow><mo stretchy="true" fence="true" form="prefix">&#x0005B;</mo><mtable>' in math, math
+    assert '</mtable><mo stretchy="true" fence="true" form="postfix">&#x0005D;</mo></mrow>' in math, math
+    assert "<msub><mi>v</mi><mrow><mi>i</mi></mrow></msub><mi>&#x02033;</mi>" in math, math
+
+
+def test_a_formula_mathml_cannot_take_is_shown_as_tex(caplog):
+    """A formula latex2mathml cannot read (here a superscript with nothing after ^) stays TeX, in code, with
+    a warning that names it; the page's other formulas are MathML (also: the warnings reach caplog)."""
+    from convkit.checks.course import MathMLFeedback
+
+    with caplog.at_level("WARNING"):
+        html = MathMLFeedback().markdown2html({"cell": {}}, "so $x^$ is cut short, and $x^2$ is whole")
+    assert "<code>$x^$</code>" in html and html.count("<math ") == 1, html
+    assert [r for r in caplog.records if "formula left as TeX" in r.getMessage() and "x^" in r.getMessage()]
 
 
 def test_the_guide_gives_these_commands():
