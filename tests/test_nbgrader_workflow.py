@@ -320,7 +320,7 @@ def test_feedback_renders_math_offline(courses):
 
 def test_every_formula_becomes_mathml(caplog, tmp_path):
     """Every formula of the chapters' Markdown as a course's source/ holds it (the guide's plain notebooks),
-    as the feedback writes it: MathML, none left as TeX (the guide says how many)."""
+    as the feedback writes it: MathML, none left as TeX (as the guide says)."""
     from convkit.checks.course import MathMLFeedback
 
     command = PLAIN.replace("~/courses/convolution/plain", str(tmp_path)).split()
@@ -334,7 +334,8 @@ def test_every_formula_becomes_mathml(caplog, tmp_path):
                 if cell.cell_type == "markdown":
                     formulas += exporter.markdown2html({"cell": cell}, cell.source).count("<math ")
     assert not caplog.records, [r.getMessage() for r in caplog.records]
-    assert f"none of this book's {formulas} formulas" in GUIDE.read_text(encoding="utf-8"), formulas
+    assert formulas > 900, f"only {formulas} formulas found: the chapters were not read"  # 1002 in Chapters 1-10
+    assert "none of this book's formulas" in GUIDE.read_text(encoding="utf-8")
 
 
 def test_matrices_and_primes_drawn_as_tex_draws_them():
