@@ -64,7 +64,7 @@ def crossover_figure(kernels, times):
     ax.set_xticks(kernels, [str(f) for f in kernels])
     ax.set_xlabel("kernel size F", fontsize=MIN_FONT_PT)
     ax.set_ylabel("time (ms)", fontsize=MIN_FONT_PT)
-    ax.tick_params(labelsize=MIN_FONT_PT)
+    ax.tick_params(which="both", labelsize=MIN_FONT_PT)
     ax.grid(True, color="0.85", lw=0.6)
     _legend_below(fig)
     return fig
@@ -95,7 +95,7 @@ def roofline_figure(peak, bandwidth, points):
     ax.set_yscale("log")
     ax.set_xlabel("FLOP per byte", fontsize=MIN_FONT_PT)
     ax.set_ylabel("GFLOP/s", fontsize=MIN_FONT_PT)
-    ax.tick_params(labelsize=MIN_FONT_PT)
+    ax.tick_params(which="both", labelsize=MIN_FONT_PT)
     ax.grid(True, which="major", color="0.85", lw=0.6)
     _legend_below(fig)
     return fig
@@ -112,7 +112,7 @@ def step_figure(steps, errors):
     ax.set_yscale("log")
     ax.set_xlabel("step h", fontsize=MIN_FONT_PT)
     ax.set_ylabel("relative error", fontsize=MIN_FONT_PT)
-    ax.tick_params(labelsize=MIN_FONT_PT)
+    ax.tick_params(which="both", labelsize=MIN_FONT_PT)
     ax.grid(True, which="major", color="0.85", lw=0.6)
     _legend_below(fig, ncol=2)
     return fig
