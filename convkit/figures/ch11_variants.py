@@ -12,7 +12,7 @@ import numpy as np
 
 from .kit import BLACK, BLUE, DPI, GREEN, MIN_FONT_PT, ORANGE, PLOT_WIDTH_IN, SKY, VERMILION, draw_grid
 
-__all__ = ["receptive_field_figure", "crossover_figure", "roofline_figure", "step_figure"]
+__all__ = ["receptive_field_figure", "crossover_figure", "roofline_figure", "aliasing_figure", "step_figure"]
 
 #: (colour, marker, line style) of each method or precision, the same in every figure of the chapter.
 STYLE = {
@@ -48,9 +48,10 @@ def _curves(ax, xs, series):
         ax.plot(*zip(*pts), color=colour, marker=marker, ls=ls, lw=1.8, ms=7, label=name)
 
 
-def _legend_below(fig, ncol=3):
-    fig.legend(fontsize=MIN_FONT_PT, frameon=False, ncol=ncol, loc="outside lower center", handlelength=1.5,
-               columnspacing=0.8, handletextpad=0.4)
+def _legend_below(fig, ncol=3, handles=None):
+    """The figure's legend under its plots, every curve once (``handles``: those of one Axes only)."""
+    fig.legend(handles=handles, fontsize=MIN_FONT_PT, frameon=False, ncol=ncol, loc="outside lower center",
+               handlelength=1.5, columnspacing=0.8, handletextpad=0.4)
 
 
 def crossover_figure(kernels, times):
@@ -98,6 +99,28 @@ def roofline_figure(peak, bandwidth, points):
     ax.tick_params(which="both", labelsize=MIN_FONT_PT)
     ax.grid(True, which="major", color="0.85", lw=0.6)
     _legend_below(fig)
+    return fig
+
+
+def aliasing_figure(rows):
+    """One row of a stride-2 output before and after the input moved by one pixel, one panel per blur.
+
+    Parameters
+    ----------
+    rows : {title: (y, y_moved)}
+        ``y`` and ``y_moved``, shape (Wout,) each: the same row of the output for the input as it is
+        and for the input shifted one pixel to the right.
+    """
+    fig, axes = plt.subplots(len(rows), 1, figsize=(PLOT_WIDTH_IN, 1.6 * len(rows) + 0.6), dpi=DPI,
+                             layout="constrained", sharex=True)
+    for ax, (title, (y, y_moved)) in zip(np.atleast_1d(axes), rows.items()):
+        ax.plot(y, color=BLUE, marker="s", ms=4, lw=1.6, label="input as is")
+        ax.plot(y_moved, color=VERMILION, marker="o", ms=4, lw=1.6, ls="--", label="moved 1 pixel")
+        ax.set_title(title, fontsize=MIN_FONT_PT)
+        ax.tick_params(which="both", labelsize=MIN_FONT_PT)
+        ax.grid(True, color="0.85", lw=0.6)
+    np.atleast_1d(axes)[-1].set_xlabel("output column", fontsize=MIN_FONT_PT)
+    _legend_below(fig, ncol=2, handles=np.atleast_1d(axes)[0].get_lines())
     return fig
 
 
