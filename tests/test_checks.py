@@ -680,9 +680,76 @@ RIGHT10 = {
     checks.check_winograd_corr2d: _wino2d,
 }
 
+
+# Chapter 11's checks: the receptive field, a depthwise-separable layer's cost, correlation through the FFT.
+
+def right_receptive_field(layers):
+    r, jump = 1, 1
+    for f, s, d in layers:
+        r += (f - 1) * d * jump
+        jump *= s
+    return r
+
+
+def right_separable_cost(c, k, f, ho, wo):
+    return c * f * f + c + c * k + k, ho * wo * (c * f * f + c * k)
+
+
+def right_fft_corr2d(x, w):
+    ho, wo = x.shape[0] - w.shape[0] + 1, x.shape[1] - w.shape[1] + 1
+    spectrum = np.fft.rfft2(x) * np.conj(np.fft.rfft2(w, s=x.shape))
+    return np.fft.irfft2(spectrum, s=x.shape)[:ho, :wo]
+
+
+RIGHT11 = {
+    checks.check_receptive_field: right_receptive_field,
+    checks.check_separable_cost: right_separable_cost,
+    checks.check_fft_corr2d: right_fft_corr2d,
+}
+
+
+def test_chapter11_receptive_field_hints():
+    def no_strides(layers):
+        return 1 + sum((f - 1) * d for f, s, d in layers)
+
+    def own_stride(layers):
+        r, jump = 1, 1
+        for f, s, d in layers:
+            jump *= s
+            r += (f - 1) * d * jump
+        return r
+
+    assert "earlier layers multiply" in repr(checks.check_receptive_field(no_strides))
+    assert "own stride does not widen" in repr(checks.check_receptive_field(own_stride))
+    assert "multiply (F - 1) by D" in repr(checks.check_receptive_field(
+        lambda layers: right_receptive_field([(f, s, 1) for f, s, d in layers])))
+
+
+def test_chapter11_separable_cost_hints():
+    standard = checks.check_separable_cost(lambda c, k, f, ho, wo: (k * (c * f * f + 1), ho * wo * k * c * f * f))
+    assert "standard layer" in repr(standard)
+    no_bias = checks.check_separable_cost(lambda c, k, f, ho, wo: (c * f * f + c * k, ho * wo * (c * f * f + c * k)))
+    assert "biases" in repr(no_bias)
+
+
+def test_chapter11_fft_corr2d_hints():
+    def convolution(x, w):
+        return right_fft_corr2d(x, w[::-1, ::-1])
+
+    def whole(x, w):
+        return np.fft.irfft2(np.fft.rfft2(x) * np.conj(np.fft.rfft2(w, s=x.shape)), s=x.shape)
+
+    assert "convolution (w flipped)" in repr(checks.check_fft_corr2d(convolution))
+    assert "keep only the valid outputs" in repr(checks.check_fft_corr2d(whole))
+
+
+def test_grading_fft_corr2d_switches_corr2d_off():
+    with pytest.raises(checks.NotYetError, match="switched off"):
+        checks.check_fft_corr2d(lambda x, w: ck.corr2d(x, w))
+
 # Every check of a student's function, with a right answer (check_answer and check_channel_output take
 # hand-worked answers: their own tests are above).
-ALL_RIGHT = {**RIGHT, **RIGHT6, **RIGHT7, **RIGHT8, **RIGHT_9, **RIGHT10}
+ALL_RIGHT = {**RIGHT, **RIGHT6, **RIGHT7, **RIGHT8, **RIGHT_9, **RIGHT10, **RIGHT11}
 HAND = {checks.check_channel_output: 15}
 
 

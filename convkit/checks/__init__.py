@@ -4,7 +4,7 @@ Each ``check_*`` runs the student's function on a few cases against convkit's ow
 :class:`CheckResult`, shown as one message: ``correct: ...`` when every case agrees, else ``not yet: ...``
 with the case, expected versus got, and a hint for a common mistake. A check never lets an exception
 from the student's code escape as a traceback. :mod:`~convkit.checks.base` holds the machinery; each
-chapter's checks live in the module named after its notebook (``ch01_one_window`` ... ``ch10_speed``).
+chapter's checks live in the module named after its notebook (``ch01_one_window`` ... ``ch11_variants``).
 
 **Grading.** While nbgrader runs a notebook (``nbgrader autograde`` and ``nbgrader validate`` set the
 environment variable ``NBGRADER_EXECUTION``), a check that is not passed raises :class:`NotYetError` with
@@ -23,6 +23,7 @@ from .ch07_backward_2d import check_conv_layer, check_layer_dw_db, check_layer_d
 from .ch08_dilation_transposed import check_conv2d_dx, check_conv_transpose, check_dilated_output_size
 from .ch09_cnn import check_maxpool_backward, check_relu_backward, check_softmax_cross_entropy
 from .ch10_speed import check_winograd_corr2d, check_winograd_f23
+from .ch11_variants import check_fft_corr2d, check_receptive_field, check_separable_cost
 
 __all__ = [
     "CheckResult", "NotYetError", "check_answer",
@@ -36,4 +37,5 @@ __all__ = [
     "check_dilated_output_size", "check_conv_transpose", "check_conv2d_dx",              # Chapter 8
     "check_relu_backward", "check_maxpool_backward", "check_softmax_cross_entropy",      # Chapter 9
     "check_winograd_f23", "check_winograd_corr2d",                                       # Chapter 10
+    "check_receptive_field", "check_separable_cost", "check_fft_corr2d",                 # Chapter 11
 ]

@@ -3,7 +3,7 @@
 A check runs a ``body`` that tries the student's function on case after case and raises
 :class:`_NotYet` at the first one that disagrees; :func:`_run` turns that into a
 :class:`CheckResult` and :func:`_finish` hands it to Jupyter, or to nbgrader while it grades. The
-chapter modules (``ch01_one_window`` to ``ch10_speed``) hold the checks themselves; each adds its
+chapter modules (``ch01_one_window`` to ``ch11_variants``) hold the checks themselves; each adds its
 hand-worked answers to the table :func:`check_answer` reads with :func:`_hand_answer`.
 
 **A check not passed raises**, always (in Jupyter as under nbgrader, with no switch a student's code can
