@@ -148,7 +148,9 @@ LAYOUT_JS = """() => {
       return modal && !modal.contains(el); };
   const searches = [...document.querySelectorAll('form.bd-search, .search-button-field, .search-button, input[type=search]')]
       .filter(el => shown(el) && !inert(el) && !el.parentElement.closest('form.bd-search, .search-button-field, .search-button'))
-      .filter(el => { const r = el.getBoundingClientRect(); return r.right > 0 && r.left < vw && r.bottom > 0; })
+      // An off-canvas drawer sits beside the screen; a box the sidebar has scrolled up (to show a later
+      // chapter's link) is still one scroll away, so only the sideways position counts.
+      .filter(el => { const r = el.getBoundingClientRect(); return r.right > 0 && r.left < vw; })
       .map(name);
   const small = document.createElement('small');
   small.textContent = 'x';
