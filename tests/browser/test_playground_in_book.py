@@ -163,3 +163,31 @@ def test_fits_the_screen(site_url, browser, scheme, size):
         rec.assert_clean()
     finally:
         rec.context.close()
+
+
+def test_drawing_with_a_finger_on_a_phone(site_url, browser):
+    """A finger drags a stroke across the grid (touch events, as a phone sends them): it paints, and the
+    page does not scroll under the finger."""
+    rec = PageRecorder(browser, width=PHONE["width"], height=PHONE["height"])
+    try:
+        page = rec.open(f"{site_url}/{CHAPTER_9}")
+        page.wait_for_selector(READY, timeout=20000)
+        w = page.locator(".ck-playground").first
+        net = net_of(page_state(page))
+        cdp = rec.context.new_cdp_session(page)
+        cdp.send("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 1})
+        w.locator(".ck-clear").click()
+        w.locator(".ck-draw").scroll_into_view_if_needed()
+        y = page.evaluate("window.scrollY")
+        (x0, y0), (x1, y1) = cell_centre(w, 1, 3), cell_centre(w, 6, 3)  # downwards: a page would scroll
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x0, "y": y0}]})
+        for k in range(1, 11):
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [
+                {"x": x0 + (x1 - x0) * k / 10, "y": y0 + (y1 - y0) * k / 10}]})
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        image, _ = check_answer(w, net)
+        assert image[1:7, 3].tolist() == [1.0] * 6 and image.sum() == 6
+        assert page.evaluate("window.scrollY") == y
+        rec.assert_clean()
+    finally:
+        rec.context.close()
