@@ -844,7 +844,7 @@ function renderTransposed({ model, el }) {
       const a0 = Math.floor(m / t.wy) * s, b0 = (m % t.wy) * s, ym = y[Math.floor(m / t.wy)][m % t.wy];
       for (let u = 0; u < t.fh; u++) for (let v = 0; v < t.fw; v++) { sofar[a0 + u][b0 + v] += ym * k[u][v]; used[a0 + u][b0 + v] += 1; }
     }
-    grid($(".tc-y"), y.map((r) => r.map(fmt)), (a, b) => (a === i && b === j ? "cur" : (a * t.wy + b < n ? "hit" : "")));
+    grid($(".tc-y"), y.map((r) => r.map(fmt)), (a, b) => (a === i && b === j ? "cur" : (a * t.wy + b < n ? "nz" : "")));   // added stamps: blue
     $(".tc-stamp-cap").textContent = `Stamp y${ix(i, j)}·w = ${par(y[i][j])}·w`;
     grid($(".tc-stamp"), k.map((r) => r.map((v) => fmt(y[i][j] * v))), () => "ker");
     $(".ck-out-cap").textContent = `Output ${t.H}×${t.W}, stamps 1 to ${n + 1} added`;
