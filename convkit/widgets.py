@@ -21,8 +21,10 @@ from .conv_matrix import conv_matrix
 from .errors import ConvArgumentError
 from .geometry import conv_geometry
 from .im2col import col2im, im2col
+from .transposed import conv_transpose2d
 
-__all__ = ["WindowStepper", "MatrixExplorer", "BackpropStepper", "Im2colStepper", "ChannelStepper"]
+__all__ = ["WindowStepper", "MatrixExplorer", "BackpropStepper", "Im2colStepper", "ChannelStepper",
+           "TransposedStepper", "ReceptiveFieldExplorer"]
 
 
 class _Stepper(anywidget.AnyWidget):
@@ -286,3 +288,145 @@ class ChannelStepper(_Stepper):
         _, ho, wo = np.shape(self.out)
         return (f"ChannelStepper(input {c}x{h}x{wd}, {k} filters {c}x{fh}x{fw}, stride {self.stride}, "
                 f"padding {self.padding}, output {k}x{ho}x{wo})")
+
+
+class TransposedStepper(_Stepper):
+    """Watch a transposed convolution stamp its kernel, one entry of y at a time (Chapter 8).
+
+    Each entry y[i, j] in turn adds the stamp y[i, j]·w onto the output with its
+    corner at (iS, jS); where stamps overlap they add up. Beside the output, the
+    number of stamps that cover each cell: a checkerboard when the kernel size
+    is not a multiple of the stride. A switch shows the same output as
+    (W*)^T · y*, one row of (W*)^T (one output cell) at a time. Controls:
+    previous, next, play/pause, a position slider, the stride and the kernel
+    height and width (the page recomputes everything; a kernel made larger keeps
+    the given weights top-left and fills each new cell with its place in reading
+    order, as the window stepper does, and says so).
+
+    Parameters
+    ----------
+    y : array_like, shape (H_out, W_out)
+        The array the transposed convolution takes (shaped like a convolution's output).
+    w : array_like, shape (F_H, F_W)
+    stride : int
+    step : int
+        The stamp (entry of y, in reading order) shown first.
+    view : {"stamps", "matrix"}
+        Keyword only: stamp by stamp, or row by row of (W*)^T.
+    """
+
+    y = traitlets.List().tag(sync=True)
+    k = traitlets.List().tag(sync=True)
+    kernel_h = traitlets.Int(1).tag(sync=True)
+    kernel_w = traitlets.Int(1).tag(sync=True)
+    stride = traitlets.Int(1).tag(sync=True)
+    view = traitlets.Unicode("stamps").tag(sync=True)
+    #: convkit's conv_transpose2d(y, w) and the stamps covering each output cell, for the starting geometry
+    #: (the page recomputes both on every change).
+    out = traitlets.List().tag(sync=True)
+    cover = traitlets.List().tag(sync=True)
+
+    def __init__(self, y, w, stride=1, step=0, *, view="stamps"):
+        y_list, k_list = _grid(y, "y"), _grid(w, "w")
+        if not is_int(stride) or stride < 1:
+            raise ConvArgumentError(f"stride must be an int >= 1 (the same for rows and columns); "
+                                    f"got stride={describe(stride)}")
+        if view not in ("stamps", "matrix"):
+            raise ConvArgumentError(f"view must be 'stamps' or 'matrix' (what the page shows first); got view={view!r}")
+        count = np.size(y)
+        if not is_int(step) or not 0 <= step < count:
+            raise ConvArgumentError(f"step must be an int from 0 to H_out*W_out - 1 = {count - 1} (an entry of y, "
+                                    f"in reading order); got step={describe(step)}")
+        y4, w4 = np.asarray(y, float)[None, None], np.asarray(w, float)[None, None]
+        out = conv_transpose2d(y4, w4, stride=int(stride))[0, 0]
+        cover = conv_transpose2d(np.ones_like(y4), np.ones_like(w4), stride=int(stride))[0, 0].astype(int)
+        super().__init__(kind="transposed", y=y_list, k=k_list, kernel_h=len(k_list), kernel_w=len(k_list[0]),
+                         stride=int(stride), step=int(step), view=view, out=_numbers(out), cover=_numbers(cover))
+
+    def __repr__(self):
+        return (f"TransposedStepper(y {len(self.y)}x{len(self.y[0])}, kernel {self.kernel_h}x{self.kernel_w}, "
+                f"stride {self.stride}, output {len(self.out)}x{len(self.out[0])})")
+
+
+def _layer_list(layers):
+    """``layers`` as a list of [F, S, D], each an int >= 1, with an error naming the bad value."""
+    if not isinstance(layers, (list, tuple)) or not 1 <= len(layers) <= 4:
+        raise ConvArgumentError(f"layers must be a list of 1 to 4 (F, S, D) triples, the layer next to the input "
+                                f"first; got layers={describe(layers)}")
+    out = []
+    for n, layer in enumerate(layers, 1):
+        if not isinstance(layer, (list, tuple)) or len(layer) != 3 or not all(is_int(v) and v >= 1 for v in layer):
+            raise ConvArgumentError(f"layer {n} must be (F, S, D): kernel size, stride and dilation, ints >= 1; "
+                                    f"got {describe(layer)}")
+        out.append([int(v) for v in layer])
+    return out
+
+
+def receptive_field(layers, outputs, cell):
+    """Per level (the input first), dY/dX of output ``cell`` of a stack of 1-D layers with weights of ones.
+
+    Computed with convkit's conv2d_backward on rows (height 1): the cells with a non-zero entry are the
+    output's receptive field in that level; each entry counts the paths from the cell to the output.
+    """
+    sizes = [outputs]
+    for f, s, d in reversed(layers):  # each level below: the one input size that gives exactly these outputs
+        sizes.insert(0, (sizes[0] - 1) * s + d * (f - 1) + 1)
+    g = np.zeros((1, 1, 1, outputs))
+    g[0, 0, 0, cell] = 1.0
+    field = [g[0, 0, 0]]
+    for (f, s, d), n in zip(reversed(layers), reversed(sizes[:-1])):
+        g = conv2d_backward(g, np.zeros((1, 1, 1, n)), np.ones((1, 1, 1, f)), s, 0, "loops", dilation=d)[0]
+        field.insert(0, g[0, 0, 0])
+    return [np.rint(f).astype(int).tolist() for f in field]
+
+
+class ReceptiveFieldExplorer(_Stepper):
+    """Pick an output of a stack of layers and watch its receptive field light up, layer by layer (Chapter 8).
+
+    In 1-D (a square kernel's field is this strip along each axis): every layer has its own kernel size F,
+    stride S and dilation D, which the reader can edit (and add or remove layers, up to 4). Next
+    reveals the field one level further down; each cell of it shows how many paths lead from it to the
+    output (dY/dX with weights of ones), and the page writes out the recurrence
+    r_l = r_{l-1} + (F_l - 1)·D_l·S_1···S_{l-1}, r_0 = 1, whose last value is the field's width in the input.
+
+    Parameters
+    ----------
+    layers : list of (F, S, D)
+        The layer next to the input first.
+    outputs : int
+        Cells of the last layer's output.
+    cell : int
+        The output picked first.
+    step : int
+        Levels shown below the output (0: the output alone; len(layers): down to the input).
+    """
+
+    layers = traitlets.List().tag(sync=True)
+    outputs = traitlets.Int(3).tag(sync=True)
+    cell = traitlets.Int(0).tag(sync=True)
+    #: convkit's field for the starting layers: per level, the input first, dY/dX of the picked output (weights of
+    #: ones); and the recurrence's r_0, ..., r_L. The page recomputes both on every change.
+    field = traitlets.List().tag(sync=True)
+    sizes = traitlets.List().tag(sync=True)
+
+    def __init__(self, layers=((3, 1, 1), (3, 2, 1), (3, 1, 2)), outputs=3, cell=None, step=None):
+        layer_list = _layer_list(layers)
+        if not is_int(outputs) or not 1 <= outputs <= 9:
+            raise ConvArgumentError(f"outputs must be an int from 1 to 9; got outputs={describe(outputs)}")
+        cell = outputs // 2 if cell is None else cell
+        if not is_int(cell) or not 0 <= cell < outputs:
+            raise ConvArgumentError(f"cell must be an int from 0 to outputs - 1 = {outputs - 1}; got cell={describe(cell)}")
+        step = len(layer_list) if step is None else step
+        if not is_int(step) or not 0 <= step <= len(layer_list):
+            raise ConvArgumentError(f"step must be an int from 0 to len(layers) = {len(layer_list)}; "
+                                    f"got step={describe(step)}")
+        r = [1]
+        for f, s, d in layer_list:  # r_l = r_{l-1} + (F_l - 1)·D_l·(S_1···S_{l-1})
+            r.append(r[-1] + (f - 1) * d * int(np.prod([lay[1] for lay in layer_list[: len(r) - 1]])))
+        super().__init__(kind="field", layers=layer_list, outputs=int(outputs), cell=int(cell), step=int(step),
+                         field=receptive_field(layer_list, int(outputs), int(cell)), sizes=r)
+
+    def __repr__(self):
+        n = len(self.layers)
+        return (f"ReceptiveFieldExplorer({n} layer{'s' if n > 1 else ''} (F, S, D) {[tuple(v) for v in self.layers]}, "
+                f"output {self.cell} of {self.outputs}: field r = {self.sizes[-1]} inputs)")

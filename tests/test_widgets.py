@@ -182,3 +182,113 @@ def test_backprop_stepper_2d_refuses_bad_input():
 def test_backprop_stepper_2d_front_end_ships_with_the_package():
     source = BackpropStepper(X7, W7, DY7, stride=2, padding=1)._esm
     assert "renderBackprop2d" in str(source) and 'model.get("dims") === 2' in str(source)
+
+
+# Chapter 8: the transposed-convolution stepper.
+from convkit.widgets import TransposedStepper  # noqa: E402
+
+
+@pytest.mark.parametrize("y, w, stride", [
+    ([[1, 2], [3, -1]], [[1, 1, 1], [1, 2, 1], [1, 1, 1]], 2),          # the chapter's example
+    (np.arange(6).reshape(2, 3) - 2.5, [[1, -2], [0.5, 3], [2, 1]], 3),  # non-square, floats, stride > F_W
+    ([[2]], [[1, 2], [3, 4]], 1),
+])
+def test_transposed_stepper_sends_convkits_output_and_stamp_counts(y, w, stride):
+    t = TransposedStepper(np.array(y), np.array(w), stride=stride)
+    y4, w4 = np.array(y, float)[None, None], np.array(w, float)[None, None]
+    np.testing.assert_array_equal(t.out, ck.conv_transpose2d(y4, w4, stride=stride)[0, 0])
+    # The stamps covering each cell: (W*)^T applied to ones, with a kernel of ones.
+    np.testing.assert_array_equal(t.cover, ck.conv_transpose2d(np.ones_like(y4), np.ones_like(w4), stride=stride)[0, 0])
+    # The same output as (W*)^T y*, reshaped: the page's other view.
+    h, wd = np.shape(t.out)
+    m = ck.conv_matrix(np.array(w, float), (h, wd), stride)
+    np.testing.assert_array_equal((m.T @ np.ravel(y)).reshape(h, wd), t.out)
+    assert (t.kernel_h, t.kernel_w, t.stride, t.step, t.view) == (*np.shape(w), stride, 0, "stamps")
+    assert t.k == np.array(w).tolist() and t.y == np.array(y).tolist()
+
+
+def test_transposed_stepper_repr_and_checkerboard():
+    t = TransposedStepper(np.array([[1, 2], [3, -1]]), np.ones((3, 3)), stride=2, step=3, view="matrix")
+    assert repr(t) == "TransposedStepper(y 2x2, kernel 3x3, stride 2, output 5x5)"
+    assert (t.step, t.view, t.kind) == (3, "matrix", "transposed")
+    assert sorted({v for row in t.cover for v in row}) == [1, 2, 4]   # F = 3, S = 2: a checkerboard
+    even = TransposedStepper(np.ones((4, 4)), np.ones((4, 4)), stride=2)
+    assert np.array(even.cover)[2:-2, 2:-2].min() == np.array(even.cover)[2:-2, 2:-2].max() == 4
+
+
+def test_transposed_stepper_refuses_bad_input():
+    y, w = [[1, 2], [3, 4]], [[1]]
+    for kwargs, message in [
+        (dict(stride=0), "stride must be an int >= 1 .* got stride=0"),
+        (dict(stride=1.5), "got stride=1.5"),
+        (dict(step=4), r"step must be an int from 0 to H_out\*W_out - 1 = 3 .* got step=4"),
+        (dict(step=-1), "got step=-1"),
+        (dict(view="rows"), "view must be 'stamps' or 'matrix'.* got view='rows'"),
+    ]:
+        with pytest.raises(ck.ConvArgumentError, match=message):
+            TransposedStepper(y, w, **kwargs)
+    with pytest.raises(ck.ConvArgumentError, match=r"y must be a non-empty 2-D array of numbers; got shape \(2, 2, 1\)"):
+        TransposedStepper(np.ones((2, 2, 1)), w)
+    with pytest.raises(ck.ConvArgumentError, match=r"w must be a non-empty 2-D array of numbers; got shape \(0,\)"):
+        TransposedStepper(y, [])
+
+
+def test_transposed_stepper_front_end_ships_with_the_package():
+    t = TransposedStepper([[1]], [[1]])
+    assert "renderTransposed" in str(t._esm) and "transposed: renderTransposed" in str(t._esm)
+
+
+# Chapter 8: the receptive-field explorer.
+from convkit.widgets import ReceptiveFieldExplorer, receptive_field  # noqa: E402
+
+
+@pytest.mark.parametrize("layers, outputs, cell", [
+    ([(3, 1, 1), (3, 2, 1), (3, 1, 2)], 3, 1),   # the chapter's
+    ([(3, 1, 1), (3, 1, 2), (3, 1, 4)], 3, 1),   # doubling dilations: 15 wide, no holes
+    ([(2, 3, 1), (5, 2, 3)], 4, 3),              # stride larger than the kernel: holes
+    ([(3, 1, 4)], 1, 0),
+])
+def test_receptive_field_explorer_field_is_convkits_gradient(layers, outputs, cell):
+    """The field is the set of inputs with a non-zero dY/dX, and its width is the recurrence's r_L."""
+    rf = ReceptiveFieldExplorer(layers, outputs, cell)
+    # dY/dX by finite differences through the stack, with convkit's forward (weights of ones): independent of
+    # the backward pass the widget uses.
+    n0 = len(rf.field[0])
+    def forward(x):
+        for f, s, d in layers:
+            x = ck.conv2d(x, np.ones((1, 1, 1, f)), None, s, 0, dilation=d)
+        return x[0, 0, 0, cell]
+    x = np.zeros((1, 1, 1, n0))
+    grad = [forward(x + np.eye(n0)[t].reshape(x.shape)) - forward(x) for t in range(n0)]
+    np.testing.assert_allclose(rf.field[0], grad, atol=1e-9)
+    lit = np.flatnonzero(rf.field[0])
+    r = 1
+    for n, (f, s, d) in enumerate(layers):
+        r += (f - 1) * d * int(np.prod([lay[1] for lay in layers[:n]]))
+    assert rf.sizes[-1] == r == lit[-1] - lit[0] + 1
+    assert [len(g) for g in rf.field][-1] == outputs and rf.field[-1][cell] == 1
+    assert rf.field == receptive_field([list(v) for v in layers], outputs, cell)
+    assert rf.step == len(layers) and rf.kind == "field"
+
+
+def test_receptive_field_explorer_holes_and_repr():
+    rf = ReceptiveFieldExplorer([(2, 3, 1), (5, 2, 3)], outputs=4, cell=3)
+    lit = np.flatnonzero(rf.field[0])
+    assert len(lit) < rf.sizes[-1]      # the dilation outruns the stride: holes in the field
+    assert repr(ReceptiveFieldExplorer()) == ("ReceptiveFieldExplorer(3 layers (F, S, D) [(3, 1, 1), (3, 2, 1), "
+                                              "(3, 1, 2)], output 1 of 3: field r = 13 inputs)")
+    assert ReceptiveFieldExplorer().sizes == [1, 3, 5, 13]
+
+
+def test_receptive_field_explorer_refuses_bad_input():
+    for kwargs, message in [
+        (dict(layers=[]), r"layers must be a list of 1 to 4 \(F, S, D\) triples.* got layers=\[\]"),
+        (dict(layers=[(3, 1, 1)] * 5), "layers must be a list of 1 to 4"),
+        (dict(layers=[(3, 0, 1)]), r"layer 1 must be \(F, S, D\).* got \(3, 0, 1\)"),
+        (dict(layers=[(3, 1, 1), (3, 1)]), r"layer 2 must be \(F, S, D\).* got \(3, 1\)"),
+        (dict(outputs=0), "outputs must be an int from 1 to 9; got outputs=0"),
+        (dict(cell=3), "cell must be an int from 0 to outputs - 1 = 2; got cell=3"),
+        (dict(step=4), r"step must be an int from 0 to len\(layers\) = 3; got step=4"),
+    ]:
+        with pytest.raises(ck.ConvArgumentError, match=message):
+            ReceptiveFieldExplorer(**kwargs)

@@ -729,8 +729,393 @@ function renderChannels({ model, el }) {
   draw();
 }
 
+// Transposed-convolution stepper (Chapter 8): every entry y[i, j] stamps y[i, j]·w onto the output with its corner
+// at (iS, jS); overlapping stamps add up. The switch shows the same output as (W*)ᵀ·y*, one row at a time.
+// Everything is recomputed here from y, the kernel and the stride, so the controls work with no kernel.
+const TRANSPOSED_STYLE = `
+      .ck-stepper td.tc-c1 { background: #eef5fb; }
+      .ck-stepper td.tc-c2 { background: #cfe6f5; }
+      .ck-stepper td.tc-c3 { background: #a9d3ee; }
+      .ck-stepper td.tc-c4 { background: #86c0e6; }
+      .ck-stepper td.tc-foot { outline: 3px solid #000; outline-offset: -3px; font-weight: bold; }
+      .ck-stepper .tc-view[aria-pressed="true"] { background: #1b1b1b; color: #fff; border: 2px solid #1b1b1b; }
+      .ck-stepper .tc-view { background: #fff; color: #1b1b1b; border: 2px solid #555; border-radius: 4px; }
+      .ck-stepper .tc-mat { max-height: 22em; overflow-y: auto; }
+      .ck-stepper figure[hidden], .ck-stepper [hidden] { display: none; }
+`;
+
+// The transposed convolution of y with kernel k at stride s, the stamps covering each cell, and (W*)ᵀ.
+function transposed(y, k, s) {
+  const hy = y.length, wy = y[0].length, fh = k.length, fw = k[0].length;
+  const H = (hy - 1) * s + fh, W = (wy - 1) * s + fw;
+  const out = Array.from({ length: H }, () => Array(W).fill(0));
+  const cover = Array.from({ length: H }, () => Array(W).fill(0));
+  for (let i = 0; i < hy; i++) for (let j = 0; j < wy; j++) {
+    for (let u = 0; u < fh; u++) for (let v = 0; v < fw; v++) {
+      out[i * s + u][j * s + v] += y[i][j] * k[u][v];
+      cover[i * s + u][j * s + v] += 1;
+    }
+  }
+  // Row a·W + b of (W*)ᵀ: weight w[a - iS, b - jS] in the column of y[i, j], where that is inside the kernel.
+  const wt = (a, b) => Array.from({ length: hy * wy }, (_, c) => {
+    const u = a - Math.floor(c / wy) * s, v = b - (c % wy) * s;
+    return u >= 0 && u < fh && v >= 0 && v < fw ? k[u][v] : 0;
+  });
+  return { H, W, hy, wy, fh, fw, out: out.map((r) => r.map((v) => +v.toFixed(6))), cover, wt };
+}
+
+// Which cells cover which, in words (HTML: the book's F_H, F_W and S with their subscripts): the checkerboard when
+// the stride does not divide the kernel size.
+function checkerNote(t, s) {
+  const counts = [...new Set(t.cover.flat())].sort((a, b) => a - b);
+  const list = counts.length > 1 ? `${counts.slice(0, -1).join(", ")} or ${counts[counts.length - 1]}` : String(counts[0]);
+  const head = `Stamps per cell: ${list}.`;
+  const FH = "<i>F</i><sub>H</sub>", FW = "<i>F</i><sub>W</sub>", S = "<i>S</i>";
+  if (s === 1) return `${head} With stride 1 the stamps overlap most; away from the edges every cell is covered ${FH}·${FW} = ${t.fh * t.fw} times.`;
+  const off = [[FH, t.fh], [FW, t.fw]].filter(([, f]) => f % s);
+  if (off.length) {
+    return `${head} ${off.map(([n, f]) => `${n} = ${f}`).join(" and ")} ${off.length > 1 ? "are not multiples" : "is not a multiple"} `
+      + `of ${S} = ${s}, so the counts alternate from cell to cell: a checkerboard, even for a constant y.`;
+  }
+  return `${head} ${FH} = ${t.fh} and ${FW} = ${t.fw} are multiples of ${S} = ${s}: away from the edges every cell is covered `
+    + `(${FH}/${S})·(${FW}/${S}) = ${(t.fh / s) * (t.fw / s)} times, evenly.`;
+}
+
+function renderTransposed({ model, el }) {
+  const root = shell(el, `
+    <div class="ck-row" role="group" aria-label="View">
+      <button type="button" class="tc-view" aria-pressed="false">Show as (W*)ᵀ · y*, row by row</button>
+    </div>
+    <div class="ck-row" role="group" aria-label="Step through the stamps">
+      <button type="button" class="ck-prev">◀ Previous</button>
+      <button type="button" class="ck-play" aria-pressed="false">▶ Play</button>
+      <button type="button" class="ck-next">Next ▶</button>
+      <label><span class="tc-what">Stamp</span> <input type="range" class="ck-slider" min="0" value="0"></label>
+      <span class="ck-pos" aria-hidden="true"></span>
+    </div>
+    <div class="ck-row" role="group" aria-label="Geometry">
+      <label>Stride <select class="ck-stride"></select></label>
+      <label>Kernel height <select class="ck-fh"></select></label>
+      <label>Kernel width <select class="ck-fw"></select></label>
+    </div>
+    <div class="ck-row ck-grids">
+      <figure><figcaption>y</figcaption><table class="tc-y"></table></figure>
+      <figure><figcaption class="tc-k-cap">Kernel w</figcaption><table class="ck-k"></table></figure>
+      <figure class="tc-stamp-fig"><figcaption class="tc-stamp-cap"></figcaption><table class="tc-stamp"></table></figure>
+      <figure><figcaption class="ck-out-cap"></figcaption><table class="ck-out"></table></figure>
+      <figure class="tc-cover-fig"><figcaption>Stamps per cell</figcaption><table class="tc-cover"></table></figure>
+    </div>
+    <figure class="tc-mat-fig" hidden><figcaption class="tc-mat-cap"></figcaption>
+      <div class="ck-scroll tc-mat" tabindex="0" role="region" aria-label="(W*)ᵀ, scrolls when larger than the screen">
+        <table class="tc-m"></table></div></figure>
+    <p class="ck-knote" aria-live="polite"></p>
+    <p class="ck-note tc-check"></p>
+    <p class="ck-sum" aria-live="polite"></p>`);
+  const style = document.createElement("style");
+  style.textContent = TRANSPOSED_STYLE;
+  el.prepend(style);
+  const $ = (sel) => root.querySelector(sel);
+  const y = model.get("y"), k0 = model.get("k"), KH = k0.length, KW = k0[0].length;
+  const fill = (select, hi) => { for (let v = 1; v <= hi; v++) select.add(new Option(String(v), String(v))); };
+  fill($(".ck-stride"), Math.max(3, model.get("stride")));
+  fill($(".ck-fh"), Math.max(4, KH));
+  fill($(".ck-fw"), Math.max(4, KW));
+  const given = (a, b) => a < KH && b < KW;
+  const kernel = () => {   // as the window stepper's: the given weights top-left, new cells 1, 2, 3, ... in reading order
+    const fh = model.get("kernel_h"), fw = model.get("kernel_w");
+    return Array.from({ length: fh }, (_, a) => Array.from({ length: fw }, (__, b) => (given(a, b) ? k0[a][b] : a * fw + b + 1)));
+  };
+  const kernelNote = (fh, fw) => {
+    if (fh === KH && fw === KW) return "";
+    const parts = [fh < KH || fw < KW ? `the given ${KH}×${KW} kernel cut to its top-left ${Math.min(fh, KH)}×${Math.min(fw, KW)}`
+      : `the given ${KH}×${KW} kernel in the top-left corner`];
+    if (fh > KH || fw > KW) parts.push(`each new cell (dashed) holds its place in reading order, 1 to ${fh * fw}: a stand-in weight`);
+    return `Kernel ${fh}×${fw}: ${parts.join("; ")}.`;
+  };
+  const ix = (a, b) => `[${a},\u00a0${b}]`;
+  let timer = null;
+  const count = (t) => (model.get("view") === "matrix" ? t.H * t.W : t.hy * t.wy);
+  const drawStamps = (t, k, s, n) => {
+    const i = Math.floor(n / t.wy), j = n % t.wy, r0 = i * s, c0 = j * s;
+    const foot = (a, b) => a >= r0 && a < r0 + t.fh && b >= c0 && b < c0 + t.fw;
+    const sofar = Array.from({ length: t.H }, () => Array(t.W).fill(0));
+    const used = Array.from({ length: t.H }, () => Array(t.W).fill(0));
+    for (let m = 0; m <= n; m++) {
+      const a0 = Math.floor(m / t.wy) * s, b0 = (m % t.wy) * s, ym = y[Math.floor(m / t.wy)][m % t.wy];
+      for (let u = 0; u < t.fh; u++) for (let v = 0; v < t.fw; v++) { sofar[a0 + u][b0 + v] += ym * k[u][v]; used[a0 + u][b0 + v] += 1; }
+    }
+    grid($(".tc-y"), y.map((r) => r.map(fmt)), (a, b) => (a === i && b === j ? "cur" : (a * t.wy + b < n ? "nz" : "")));   // added stamps: blue
+    $(".tc-stamp-cap").textContent = `Stamp y${ix(i, j)}·w = ${par(y[i][j])}·w`;
+    grid($(".tc-stamp"), k.map((r) => r.map((v) => fmt(y[i][j] * v))), () => "ker");
+    $(".ck-out-cap").textContent = `Output ${t.H}×${t.W}, stamps 1 to ${n + 1} added`;
+    // A cell no stamp ever reaches (a stride larger than the kernel) is 0 from the start, and dimmed.
+    grid($(".ck-out"), sofar.map((r, a) => r.map((v, b) => (used[a][b] ? fmt(v) : (t.cover[a][b] ? "" : 0)))),
+      (a, b) => (foot(a, b) ? "tc-foot win" : (t.cover[a][b] ? "" : "dim")));
+    grid($(".tc-cover"), t.cover, (a, b) => [`tc-c${Math.min(4, Math.max(1, t.cover[a][b]))}`, foot(a, b) ? "tc-foot" : ""].join(" ").trim());
+    // The cell of this stamp that most stamps so far have reached: its sum, term by term.
+    let best = [r0, c0];
+    for (let u = 0; u < t.fh; u++) for (let v = 0; v < t.fw; v++) if (used[r0 + u][c0 + v] > used[best[0]][best[1]]) best = [r0 + u, c0 + v];
+    const [a, b] = best, terms = [];
+    for (let m = 0; m <= n; m++) {
+      const mi = Math.floor(m / t.wy), mj = m % t.wy, u = a - mi * s, v = b - mj * s;
+      if (u >= 0 && u < t.fh && v >= 0 && v < t.fw) terms.push([mi, mj, u, v]);
+    }
+    $(".ck-sum").textContent = `Stamp ${n + 1}: y${ix(i, j)}·w added with its corner at (${i}·${s}, ${j}·${s}) = (${r0}, ${c0}). `
+      + `out${ix(a, b)} = ${terms.map(([mi, mj, u, v]) => `y${ix(mi, mj)}·w${ix(u, v)}`).join(" + ")} = `
+      + `${terms.map(([mi, mj, u, v]) => `${par(y[mi][mj])}·${par(k[u][v])}`).join(" + ")} = ${fmt(sofar[a][b])}`;
+    return `y row ${i}, column ${j}`;
+  };
+  const drawMatrix = (t, k, s, n) => {
+    const a = Math.floor(n / t.W), b = n % t.W, row = t.wt(a, b), ys = y.flat();
+    grid($(".tc-y"), y.map((r) => r.map(fmt)), (i, j) => (row[i * t.wy + j] !== 0 ? "hit" : ""));
+    $(".ck-out-cap").textContent = `Output ${t.H}×${t.W} = (W*)ᵀ · y*, reshaped`;
+    grid($(".ck-out"), t.out.map((r, i) => r.map((v, j) => (i * t.W + j <= n ? fmt(v) : ""))), (i, j) => (i === a && j === b ? "cur" : ""));
+    const rows = Array.from({ length: t.H * t.W }, (_, r) => t.wt(Math.floor(r / t.W), r % t.W));
+    $(".tc-mat-cap").textContent = `(W*)ᵀ (${t.H * t.W}×${t.hy * t.wy}): one row per output cell, one column per entry of y`;
+    grid($(".tc-m"), rows.map((rw) => rw.map((v) => (v === 0 ? "·" : fmt(v)))),
+      (r, c) => (r === n && rows[r][c] !== 0 ? "hit" : (rows[r][c] !== 0 ? "nz" : "")));
+    const cur = $(".tc-m").querySelectorAll("tr")[n];
+    cur.classList.add("row-cur");
+    const box = $(".tc-mat"), bb = box.getBoundingClientRect(), cb = cur.getBoundingClientRect();
+    if (cb.top < bb.top || cb.bottom > bb.bottom) box.scrollTop += cb.top + cb.height / 2 - (bb.top + bb.height / 2);
+    const terms = row.map((v, c) => [v, c]).filter(([v]) => v !== 0);
+    $(".ck-sum").textContent = `out${ix(a, b)} = row ${n} of (W*)ᵀ · y* = `
+      + (terms.length ? `${terms.map(([v, c]) => `${par(v)}·${par(ys[c])}`).join(" + ")} = ${fmt(t.out[a][b])}`
+        : "0: no stamp reaches this cell");
+    return `output row ${a}, column ${b}`;
+  };
+  const draw = () => {
+    const s = model.get("stride"), k = kernel(), t = transposed(y, k, s), matrix = model.get("view") === "matrix";
+    $(".ck-stride").value = String(s);
+    $(".ck-fh").value = String(t.fh);
+    $(".ck-fw").value = String(t.fw);
+    $(".tc-view").setAttribute("aria-pressed", String(matrix));
+    $(".tc-view").textContent = matrix ? "Back to the stamps" : "Show as (W*)ᵀ · y*, row by row";
+    $(".tc-k-cap").textContent = `Kernel w (${t.fh}×${t.fw})`;
+    grid($(".ck-k"), k.map((r) => r.map(fmt)), (a, b) => (given(a, b) ? "ker" : "ker added"));
+    $(".ck-knote").textContent = kernelNote(t.fh, t.fw);
+    $(".tc-check").innerHTML = checkerNote(t, s);
+    for (const f of [".tc-stamp-fig", ".tc-cover-fig"]) $(f).hidden = matrix;
+    $(".tc-mat-fig").hidden = !matrix;
+    const total = count(t), n = Math.min(model.get("step"), total - 1);
+    const label = matrix ? drawMatrix(t, k, s, n) : drawStamps(t, k, s, n);
+    const what = matrix ? "Output cell" : "Stamp";
+    $(".tc-what").textContent = what;
+    const slider = $(".ck-slider");
+    slider.max = String(total - 1);
+    slider.value = String(n);
+    slider.setAttribute("aria-valuetext", `${what.toLowerCase()} ${n + 1} of ${total}: ${label}`);
+    $(".ck-pos").textContent = `${n + 1} of ${total}`;
+  };
+  const setStep = (v) => {
+    const total = count(transposed(y, kernel(), model.get("stride")));
+    model.set("step", ((v % total) + total) % total);
+    model.save_changes();
+  };
+  const stop = () => {
+    clearInterval(timer);
+    timer = null;
+    $(".ck-play").textContent = "▶ Play";
+    $(".ck-play").setAttribute("aria-pressed", "false");
+  };
+  $(".ck-prev").addEventListener("click", () => setStep(model.get("step") - 1));
+  $(".ck-next").addEventListener("click", () => setStep(model.get("step") + 1));
+  $(".ck-slider").addEventListener("input", (e) => setStep(Number(e.target.value)));
+  $(".ck-play").addEventListener("click", () => {
+    if (timer) return stop();
+    $(".ck-play").textContent = "⏸ Pause";
+    $(".ck-play").setAttribute("aria-pressed", "true");
+    timer = setInterval(() => setStep(model.get("step") + 1), 900);
+  });
+  $(".tc-view").addEventListener("click", () => {
+    stop();
+    model.set("view", model.get("view") === "matrix" ? "stamps" : "matrix");
+    model.set("step", 0);
+    model.save_changes();
+  });
+  for (const [name, sel] of [["stride", ".ck-stride"], ["kernel_h", ".ck-fh"], ["kernel_w", ".ck-fw"]]) {
+    $(sel).addEventListener("change", (e) => {
+      stop();
+      model.set(name, Number(e.target.value));
+      model.set("step", 0);
+      model.save_changes();
+    });
+  }
+  for (const name of ["step", "stride", "kernel_h", "kernel_w", "view"]) model.on(`change:${name}`, draw);
+  draw();
+  return () => stop();
+}
+
+// Receptive-field explorer (Chapter 8): a stack of 1-D layers, each with its kernel size F, stride S and dilation D.
+// The field of one output, level by level down to the input: each cell shows dY/dX with weights of ones (the number
+// of paths to the output), computed here as convkit's backward pass computes it; the recurrence's numbers below.
+const FIELD_STYLE = `
+      .ck-stepper .rf-layer { display: flex; flex-wrap: wrap; gap: 4px 10px; align-items: center; }
+      .ck-stepper .rf-layer select { min-width: 2.6em; }
+      .ck-stepper .rf-strip td { width: 1.7em; min-width: 1.7em; height: 1.9em; }
+      .ck-stepper .rf-strip td.rf-off { background: #f4f4f4; color: #555; }
+      .ck-stepper .rf-rec { font-family: ui-monospace, monospace; margin: 2px 0; }
+      .ck-stepper .rf-rec.rf-top { font-weight: bold; }
+`;
+const SUB = (n) => String(n).split("").map((c) => "₀₁₂₃₄₅₆₇₈₉"[+c]).join("");
+
+// Sizes of every level (input first) that give `outputs` cells on top, and dY/dX of output `cell` at every level.
+function fieldOf(layers, outputs, cell) {
+  const sizes = [outputs];
+  for (let l = layers.length - 1; l >= 0; l--) {
+    const [f, s, d] = layers[l];
+    sizes.unshift((sizes[0] - 1) * s + d * (f - 1) + 1);
+  }
+  const field = sizes.map(() => null);
+  field[layers.length] = Array(outputs).fill(0);
+  field[layers.length][cell] = 1;
+  for (let l = layers.length; l >= 1; l--) {   // layer l reads level l - 1: output i reads cells iS + uD
+    const [f, s, d] = layers[l - 1], g = Array(sizes[l - 1]).fill(0);
+    field[l].forEach((v, i) => { for (let u = 0; u < f; u++) g[i * s + u * d] += v; });
+    field[l - 1] = g;
+  }
+  // r_l = r_{l-1} + (F_l - 1)·D_l·(S_1···S_{l-1}), r_0 = 1: the width in the input of one cell of level l.
+  const r = [1];
+  let jump = 1;
+  layers.forEach(([f, s, d]) => { r.push(r[r.length - 1] + (f - 1) * d * jump); jump *= s; });
+  return { sizes, field, r };
+}
+
+function renderField({ model, el }) {
+  const root = shell(el, `
+    <div class="ck-row" role="group" aria-label="Output">
+      <label>Output cell <input type="range" class="rf-cell" min="0" value="0"></label>
+      <span class="rf-cell-pos" aria-hidden="true"></span>
+    </div>
+    <div class="ck-row" role="group" aria-label="Step down the layers">
+      <button type="button" class="ck-prev">◀ Up a layer</button>
+      <button type="button" class="ck-play" aria-pressed="false">▶ Play</button>
+      <button type="button" class="ck-next">Down a layer ▶</button>
+      <label>Levels shown <input type="range" class="ck-slider" min="0" value="0"></label>
+      <span class="ck-pos" aria-hidden="true"></span>
+    </div>
+    <div class="rf-layers" role="group" aria-label="Layers: kernel size F, stride S, dilation D"></div>
+    <div class="ck-row" role="group" aria-label="Add or remove a layer">
+      <button type="button" class="rf-add">Add a layer on top</button>
+      <button type="button" class="rf-remove">Remove the top layer</button>
+    </div>
+    <div class="rf-strips"></div>
+    <div class="rf-recs" aria-label="The recurrence"></div>
+    <p class="ck-sum" aria-live="polite"></p>`);
+  const style = document.createElement("style");
+  style.textContent = FIELD_STYLE;
+  el.prepend(style);
+  const $ = (sel) => root.querySelector(sel);
+  const outputs = model.get("outputs");
+  let timer = null;
+  const save = (changes) => { for (const [k, v] of Object.entries(changes)) model.set(k, v); model.save_changes(); };
+  const edit = (l, at, v) => {
+    const layers = model.get("layers").map((x) => [...x]);
+    layers[l][at] = v;
+    save({ layers });
+  };
+  const drawLayers = (layers) => {
+    const box = $(".rf-layers"), had = box.contains(document.activeElement) && document.activeElement.getAttribute("aria-label");
+    box.replaceChildren();
+    layers.forEach((layer, l) => {
+      const row = document.createElement("div");
+      row.className = "rf-layer";
+      row.innerHTML = `<span>Layer ${l + 1}</span>`;
+      [["F", 5, "kernel size"], ["S", 3, "stride"], ["D", 4, "dilation"]].forEach(([sym, hi, name], at) => {
+        const label = document.createElement("label");
+        label.innerHTML = `<span aria-hidden="true"><i>${sym}</i><sub>${l + 1}</sub></span>`;
+        const sel = document.createElement("select");
+        sel.className = `rf-${sym.toLowerCase()}`;
+        sel.setAttribute("aria-label", `Layer ${l + 1} ${name} ${sym}${l + 1}`);
+        for (let v = 1; v <= hi; v++) sel.add(new Option(String(v), String(v)));
+        sel.value = String(layer[at]);
+        sel.addEventListener("change", (e) => edit(l, at, Number(e.target.value)));
+        label.appendChild(sel);
+        row.appendChild(label);
+      });
+      box.prepend(row);   // the top layer on top, as the strips
+    });
+    const again = had && [...box.querySelectorAll("select")].find((e) => e.getAttribute("aria-label") === had);
+    if (again) again.focus();   // a keyboard user editing a layer keeps the focus through the redraw
+  };
+  const extent = (g) => { const lit = g.flatMap((v, i) => (v ? [i] : [])); return [lit[0], lit[lit.length - 1], lit.length]; };
+  const draw = () => {
+    const layers = model.get("layers"), L = layers.length, cell = Math.min(model.get("cell"), outputs - 1);
+    const step = Math.min(model.get("step"), L), { sizes, field, r } = fieldOf(layers, outputs, cell);
+    drawLayers(layers);
+    $(".rf-add").disabled = L >= 4;
+    $(".rf-remove").disabled = L <= 1;
+    const strips = $(".rf-strips");
+    strips.replaceChildren();
+    for (let m = L; m >= 0; m--) {
+      const shown = m >= L - step, fig = document.createElement("figure");
+      const name = m === 0 ? `Input (${sizes[0]} cells)` : `Layer ${m} output (${sizes[m]} cells)${m === L ? ", on top" : ""}`;
+      fig.innerHTML = `<figcaption>${name}</figcaption><div class="ck-scroll" tabindex="0" role="region"
+        aria-label="${name}, scrolls sideways when wider than the screen"><table class="rf-strip" data-level="${m}"></table></div>`;
+      strips.appendChild(fig);
+      grid(fig.querySelector("table"), [field[m].map((v) => (shown && v ? v : ""))],
+        (_, i) => (shown && field[m][i] ? (m === L ? "cur" : "hit") : "rf-off"));
+      if (shown && m === L - step) reveal(fig.querySelector("td.hit, td.cur"));
+    }
+    const recs = $(".rf-recs");
+    recs.replaceChildren();
+    const line = (text, top) => { const p = document.createElement("p"); p.className = `rf-rec${top ? " rf-top" : ""}`; p.textContent = text; recs.appendChild(p); };
+    line("r₀ = 1");
+    let jump = [];
+    layers.forEach(([f, s, d], i) => {
+      const l = i + 1, js = jump.length ? `·${jump.length > 1 ? `(${jump.join("·")})` : jump[0]}` : "";
+      const sym = `S${jump.map((_, j) => SUB(j + 1)).join("·S")}`;
+      line(`r${SUB(l)} = r${SUB(l - 1)} + (F${SUB(l)} − 1)·D${SUB(l)}${jump.length ? `·${jump.length > 1 ? `(${sym})` : sym}` : ""} `
+        + `= ${r[l - 1]} + ${f - 1}·${d}${js} = ${r[l]}`, l === L);
+      jump.push(s);
+    });
+    const m = L - step, [a, b, n] = extent(field[m]);
+    const where = m === 0 ? "the input" : `layer ${m}'s output`, width = b - a + 1;
+    $(".ck-sum").textContent = step === 0
+      ? `Output ${cell} of layer ${L}: Next shows the cells of each layer below that it reads.`
+      : `Output ${cell} reads ${where} at cells ${a} to ${b}: ${width} wide${m === 0 ? `, r${SUB(L)} = ${r[L]}` : ""}; `
+        + `${n === width ? "every one of them has" : `${n} of them have`} a non-zero dY/dX (the numbers: paths to the output)`
+        + `${n < width ? `; the other ${width - n} are holes, which no path reaches` : ""}.`;
+    const cs = $(".rf-cell"), sl = $(".ck-slider");
+    cs.max = String(outputs - 1); cs.value = String(cell);
+    cs.setAttribute("aria-valuetext", `output ${cell} of ${outputs - 1}`);
+    $(".rf-cell-pos").textContent = `${cell} (cells 0 to ${outputs - 1})`;
+    sl.max = String(L); sl.value = String(step);
+    sl.setAttribute("aria-valuetext", `${step} of ${L} levels: down to ${m === 0 ? "the input" : `layer ${m}`}`);
+    $(".ck-pos").textContent = `${step} of ${L}`;
+  };
+  const setStep = (v) => { const L = model.get("layers").length + 1; save({ step: ((v % L) + L) % L }); };
+  const stop = () => {
+    clearInterval(timer);
+    timer = null;
+    $(".ck-play").textContent = "▶ Play";
+    $(".ck-play").setAttribute("aria-pressed", "false");
+  };
+  $(".ck-prev").addEventListener("click", () => setStep(model.get("step") - 1));
+  $(".ck-next").addEventListener("click", () => setStep(model.get("step") + 1));
+  $(".ck-slider").addEventListener("input", (e) => setStep(Number(e.target.value)));
+  $(".rf-cell").addEventListener("input", (e) => save({ cell: Number(e.target.value) }));
+  $(".ck-play").addEventListener("click", () => {
+    if (timer) return stop();
+    $(".ck-play").textContent = "⏸ Pause";
+    $(".ck-play").setAttribute("aria-pressed", "true");
+    timer = setInterval(() => setStep(model.get("step") + 1), 900);
+  });
+  $(".rf-add").addEventListener("click", () => {
+    const layers = [...model.get("layers"), [3, 1, 1]];
+    save({ layers, step: layers.length });
+  });
+  $(".rf-remove").addEventListener("click", () => {
+    const layers = model.get("layers").slice(0, -1);
+    save({ layers, step: Math.min(model.get("step"), layers.length) });
+  });
+  for (const name of ["step", "cell", "layers"]) model.on(`change:${name}`, draw);
+  draw();
+  return () => stop();
+}
+
 const RENDERERS = { windows: renderWindows, matrix: renderMatrix, backprop: renderBackprop, im2col: renderIm2col,
-  channels: renderChannels };
+  channels: renderChannels, transposed: renderTransposed, field: renderField };
 
 export default {
   render(props) {

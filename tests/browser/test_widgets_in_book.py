@@ -99,7 +99,8 @@ def test_play_steps_by_itself_and_pauses(stepper):
     assert play.get_attribute("aria-pressed") == "false"
 
 
-@pytest.mark.parametrize("chapter", ["01_one_window", "02_shapes", "03_sparse_matrix", "04_backprop", "05_im2col"])
+@pytest.mark.parametrize("chapter", ["01_one_window", "02_shapes", "03_sparse_matrix", "04_backprop", "05_im2col",
+                                     "08_dilation_transposed"])
 def test_fits_a_phone_screen(site_url, browser, chapter):
     """At 360 px the widgets scroll inside themselves; the page never scrolls sideways."""
     from conftest import ARTIFACTS, PageRecorder
@@ -472,3 +473,298 @@ def test_backprop_stepper_2d_on_a_phone(site_url, browser, scheme):
     rec.assert_clean()
     rec.context.close()
 
+
+
+# Chapter 8: the transposed-convolution stepper. The chapter's example: y = [[1, 2], [3, -1]], w = 3x3 ones with 2 in
+# the middle, stride 2. Every expected number comes from convkit, computed here.
+CHAPTER_8 = "08_dilation_transposed"
+Y8 = [[1, 2], [3, -1]]
+W8 = [[1, 1, 1], [1, 2, 1], [1, 1, 1]]
+
+
+def _kernel8(fh, fw):
+    """The kernel the page uses for a size picked in its menus: the given one top-left, new cells 1, 2, 3, ..."""
+    return [[W8[a][b] if a < 3 and b < 3 else a * fw + b + 1 for b in range(fw)] for a in range(fh)]
+
+
+def _transposed8(stride, fh, fw):
+    import numpy as np
+
+    import convkit as ck
+
+    y, w = np.array(Y8, float)[None, None], np.array(_kernel8(fh, fw), float)[None, None]
+    out = ck.conv_transpose2d(y, w, stride=stride)[0, 0]
+    cover = ck.conv_transpose2d(np.ones_like(y), np.ones_like(w), stride=stride)[0, 0]
+    return out, cover, ck.conv_matrix(w[0, 0], out.shape, stride).T
+
+
+def _cells(table):
+    return [[c.inner_text() for c in row.locator("td").all()] for row in table.locator("tr").all()]
+
+
+def _texts(a):
+    return [[f"{v:g}" for v in row] for row in a]
+
+
+@pytest.fixture
+def transposed(site_url, recorder):
+    page = recorder.open(f"{site_url}/notebooks/{CHAPTER_8}.html")
+    page.wait_for_selector(".ck-stepper table.tc-y td", timeout=15000)
+    yield page, page.locator(".ck-stepper").filter(has=page.locator(".tc-y")).first
+    recorder.assert_clean()
+
+
+def test_transposed_stepper_stamps_add_up_to_convkits_output(transposed):
+    page, w = transposed
+    out, cover, _ = _transposed8(2, 3, 3)
+    assert _sum(w) == "Stamp 1: y[0, 0]·w added with its corner at (0·2, 0·2) = (0, 0). " \
+                      "out[0, 0] = y[0, 0]·w[0, 0] = 1·1 = 1"
+    assert _cells(w.locator("table.tc-cover")) == _texts(cover)          # 1, 2 or 4 stamps: the checkerboard
+    assert "FH = 3 and FW = 3 are not multiples of S = 2" in w.locator(".tc-check").inner_text()
+    assert "Stamps per cell: 1, 2 or 4." in w.locator(".tc-check").inner_text()
+    assert w.locator("table.ck-out td.tc-foot").count() == 9
+    for _ in range(3):
+        w.locator(".ck-next").click()
+    # The last stamp, y[1, 1] = -1: bracketed wherever it is a factor; the centre cell sums all four stamps.
+    assert w.locator(".tc-stamp-cap").inner_text().replace("\u00a0", " ") == "Stamp y[1, 1]·w = (-1)·w"
+    assert _sum(w) == "Stamp 4: y[1, 1]·w added with its corner at (1·2, 1·2) = (2, 2). out[2, 2] = " \
+                      "y[0, 0]·w[2, 2] + y[0, 1]·w[2, 0] + y[1, 0]·w[0, 2] + y[1, 1]·w[0, 0] = " \
+                      f"1·1 + 2·1 + 3·1 + (-1)·1 = {out[2, 2]:g}"
+    assert _cells(w.locator("table.ck-out")) == _texts(out)
+    assert w.locator("table.tc-stamp td").all_inner_texts() == ["-1", "-1", "-1", "-1", "-2", "-1", "-1", "-1", "-1"]
+    w.locator(".ck-next").click()  # wraps round to the first stamp
+    assert _sum(w).startswith("Stamp 1: ")
+
+
+@pytest.mark.parametrize("stride, fh, fw", [(1, 3, 3), (2, 4, 4), (3, 2, 4), (1, 1, 2), (3, 4, 1)])
+def test_transposed_stepper_recomputes_on_stride_and_kernel(transposed, stride, fh, fw):
+    """The page's own output, stamp counts and (W*)^T after a change of geometry equal convkit's."""
+    page, w = transposed
+    out, cover, wt = _transposed8(stride, fh, fw)
+    w.locator(".ck-stride").select_option(str(stride))
+    w.locator(".ck-fh").select_option(str(fh))
+    w.locator(".ck-fw").select_option(str(fw))
+    assert w.locator("table.ck-k td").all_inner_texts() == [str(v) for row in _kernel8(fh, fw) for v in row]
+    assert w.locator(".ck-pos").inner_text() == "1 of 4"
+    w.locator(".ck-slider").focus()
+    page.keyboard.press("End")
+    assert _cells(w.locator("table.ck-out")) == _texts(out)
+    assert _cells(w.locator("table.tc-cover")) == _texts(cover)
+    note = w.locator(".tc-check").inner_text()
+    if stride > 1:
+        assert ("not a multiple" in note or "not multiples" in note) == bool(fh % stride or fw % stride), note
+    if (fh, fw) != (3, 3):
+        assert f"Kernel {fh}×{fw}: the given 3×3 kernel" in w.locator(".ck-knote").inner_text()
+    # Row by row: every output cell is its row of (W*)^T times y*.
+    w.locator(".tc-view").click()
+    assert w.locator(".tc-view").get_attribute("aria-pressed") == "true"
+    assert _cells(w.locator("table.tc-m")) == [["·" if v == 0 else f"{v:g}" for v in row] for row in wt]
+    h, wd = out.shape
+    assert w.locator(".ck-pos").inner_text() == f"1 of {h * wd}"
+    w.locator(".ck-slider").focus()
+    page.keyboard.press("End")
+    assert _cells(w.locator("table.ck-out")) == _texts(out)
+    assert _sum(w).startswith(f"out[{h - 1}, {wd - 1}] = row {h * wd - 1} of (W*)ᵀ · y* = ")
+    assert _value(_sum(w)) == out[-1, -1]
+
+
+def test_transposed_stepper_matrix_view_row_by_row(transposed):
+    import numpy as np
+
+    page, w = transposed
+    out, _, wt = _transposed8(2, 3, 3)
+    # Keyboard only: Enter presses the view switch.
+    w.locator(".tc-view").focus()
+    page.keyboard.press("Enter")
+    assert w.locator(".tc-view").get_attribute("aria-pressed") == "true"
+    assert w.locator(".tc-view").inner_text() == "Back to the stamps"
+    assert not w.locator(".tc-cover").is_visible() and w.locator("table.tc-m").is_visible()
+    w.locator(".ck-slider").focus()
+    for n in range(25):
+        a, b = divmod(n, 5)
+        text = _sum(w)
+        assert text.startswith(f"out[{a}, {b}] = row {n} of (W*)ᵀ · y* = "), text
+        assert _value(text) == out[a, b], (a, b, text)
+        assert text.count("·") - 1 == np.count_nonzero(wt[n]), text      # one product per stamp reaching the cell
+        assert w.locator("table.tc-m tr.row-cur td.hit").count() == np.count_nonzero(wt[n])
+        assert w.locator("table.tc-y td.hit").count() == np.count_nonzero(wt[n])
+        assert f"output cell {n + 1} of 25: output row {a}, column {b}" in \
+            w.locator(".ck-slider").get_attribute("aria-valuetext")
+        if n < 24:
+            page.keyboard.press("ArrowRight")
+    assert _sum(w) == "out[4, 4] = row 24 of (W*)ᵀ · y* = 1·(-1) = -1"   # the last stamp's corner: y[1, 1]·w[2, 2]
+    w.locator(".ck-next").click()   # Next wraps round to the first output cell
+    assert _sum(w) == "out[0, 0] = row 0 of (W*)ᵀ · y* = 1·1 = 1"
+    w.locator(".ck-slider").focus()
+    assert _cells(w.locator("table.tc-m"))[14] == ["·", "1", "·", "1"]   # out[2, 4]: y[0, 1] and y[1, 1] reach it
+    # Tab from the slider reaches the stride menu; an arrow key picks stride 3, back at the first output cell.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "ck-stride"
+    page.keyboard.press("ArrowDown")
+    assert w.locator(".ck-pos").inner_text() == "1 of 36"   # output (2 - 1)·3 + 3 = 6 by 6
+    # Space on the switch goes back to the stamps.
+    w.locator(".tc-view").focus()
+    page.keyboard.press("Space")
+    assert w.locator(".tc-view").get_attribute("aria-pressed") == "false"
+    assert _sum(w).startswith("Stamp 1: ")
+
+
+def test_transposed_stepper_play_steps_and_pauses(transposed):
+    page, w = transposed
+    play = w.locator(".ck-play")
+    play.click()
+    assert play.get_attribute("aria-pressed") == "true"
+    page.wait_for_function("() => [...document.querySelectorAll('.ck-stepper .ck-sum')]"
+                           ".some(e => e.textContent.startsWith('Stamp 2: '))", timeout=5000)
+    play.click()
+    assert play.get_attribute("aria-pressed") == "false"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark", "dark-toggle"])
+def test_transposed_stepper_on_a_phone(site_url, browser, scheme):
+    """At 390 px, both views: the card on screen, nothing sideways but the matrix's own box, text readable."""
+    from conftest import ARTIFACTS, PHONE, PageRecorder
+
+    rec = PageRecorder(browser, **PHONE, scheme=scheme)
+    page = rec.open(f"{site_url}/notebooks/{CHAPTER_8}.html")
+    page.wait_for_selector(".ck-stepper table.tc-y td", timeout=15000)
+    w = page.locator(".ck-stepper").filter(has=page.locator(".tc-y")).first
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for view in ("stamps", "matrix"):
+        w.locator(".ck-fh").select_option("4")   # the largest grids the menus allow
+        w.locator(".ck-fw").select_option("4")
+        w.locator(".ck-next").click()
+        w.scroll_into_view_if_needed()
+        box = w.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (view, box)
+        assert w.evaluate("el => el.scrollWidth <= el.clientWidth + 1"), view
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        worst, where = w.evaluate(MIN_CONTRAST_JS)
+        assert worst >= 4.5, f"contrast {worst:.2f} at {where!r} in the {scheme} scheme, {view}"
+        w.screenshot(path=str(ARTIFACTS / f"phone-{scheme}__{CHAPTER_8}__transposed_{view}.png"))
+        if view == "stamps":
+            w.locator(".tc-view").click()
+    colours = w.evaluate("el => [getComputedStyle(el).backgroundColor, getComputedStyle(el).color]")
+    assert colours == ["rgb(255, 255, 255)", "rgb(27, 27, 27)"], colours
+    rec.assert_clean()
+    rec.context.close()
+
+
+# Chapter 8: the receptive-field explorer, on the chapter's stack (F, S, D) = (3, 1, 1), (3, 2, 1), (3, 1, 2), output 1
+# of 3. Every expected field is convkit's gradient, computed here.
+LAYERS8 = [[3, 1, 1], [3, 2, 1], [3, 1, 2]]
+
+
+def _field8(layers, cell=1):
+    from convkit.widgets import receptive_field
+
+    return receptive_field(layers, 3, cell)
+
+
+def _strips(w):
+    """The strips' numbers, the input first (as receptive_field gives them): '' read as 0."""
+    tables = w.locator("table.rf-strip").all()
+    return [[int(t) if t else 0 for t in table.locator("td").all_inner_texts()] for table in reversed(tables)]
+
+
+@pytest.fixture
+def field(site_url, recorder):
+    page = recorder.open(f"{site_url}/notebooks/{CHAPTER_8}.html")
+    page.wait_for_selector(".ck-stepper table.rf-strip td", timeout=15000)
+    yield page, page.locator(".ck-stepper").filter(has=page.locator(".rf-strip")).first
+    recorder.assert_clean()
+
+
+def test_receptive_field_explorer_lights_up_layer_by_layer(field):
+    page, w = field
+    want = _field8(LAYERS8)
+    assert _strips(w) == want      # saved with every level shown: convkit's dY/dX, level by level
+    lit = [i for i, v in enumerate(want[0]) if v]
+    assert _sum(w).startswith(f"Output 1 reads the input at cells {lit[0]} to {lit[-1]}: 13 wide, r₃ = 13; every one")
+    assert w.locator(".rf-rec").all_inner_texts() == [
+        "r₀ = 1", "r₁ = r₀ + (F₁ − 1)·D₁ = 1 + 2·1 = 3", "r₂ = r₁ + (F₂ − 1)·D₂·S₁ = 3 + 2·1·1 = 5",
+        "r₃ = r₂ + (F₃ − 1)·D₃·(S₁·S₂) = 5 + 2·2·(1·2) = 13"]
+    w.locator(".ck-next").click()      # wraps round to the output alone
+    assert _strips(w) == [[0] * 17, [0] * 15, [0] * 7, [0, 1, 0]]
+    w.locator(".ck-next").click()      # one level down: layer 2, read 2 apart (D3 = 2)
+    assert _strips(w) == [[0] * 17, [0] * 15, want[2], want[3]]
+    assert "layer 2's output at cells 1 to 5: 5 wide; 3 of them have a non-zero dY/dX" in _sum(w)
+    assert _sum(w).endswith("; the other 2 are holes, which no path reaches.")
+    w.locator(".ck-next").click()
+    assert _strips(w)[1:] == want[1:] and "layer 1's output at cells 2 to 12: 11 wide; 9 of them have" in _sum(w)
+    # Keyboard: the output slider picks output 0; End on the level slider shows the field down to the input.
+    w.locator(".rf-cell").focus()
+    page.keyboard.press("Home")
+    w.locator(".ck-slider").focus()
+    page.keyboard.press("End")
+    assert _strips(w) == _field8(LAYERS8, cell=0)
+    assert "levels" in w.locator(".ck-slider").get_attribute("aria-valuetext")
+
+
+@pytest.mark.parametrize("layer, what, value", [(3, "d", 4), (2, "s", 3), (1, "f", 5), (2, "d", 2), (3, "f", 1)])
+def test_receptive_field_explorer_recomputes_on_edits(field, layer, what, value):
+    """Each edit: the page's field (all levels) equals convkit's gradient, and r_L its width in the input."""
+    page, w = field
+    layers = [list(v) for v in LAYERS8]
+    layers[layer - 1]["fsd".index(what)] = value
+    w.locator(f".rf-layer:has-text('Layer {layer}') .rf-{what}").select_option(str(value))
+    want = _field8(layers)
+    assert _strips(w) == want
+    r = int(w.locator(".rf-rec").last.inner_text().rsplit("= ", 1)[1])
+    lit = [i for i, v in enumerate(want[0]) if v]
+    assert r == lit[-1] - lit[0] + 1
+    holes = len(lit) < r
+    assert ("holes" in _sum(w)) == holes, _sum(w)
+
+
+def test_receptive_field_explorer_keyboard_add_and_remove(field):
+    page, w = field
+    # Tab order: the layer menus are reachable, an arrow key edits one and the focus stays on it through the redraw.
+    sel = w.locator(".rf-layer:has-text('Layer 3') .rf-d")
+    sel.focus()
+    page.keyboard.press("ArrowDown")        # D3: 2 -> 3
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "Layer 3 dilation D3"
+    page.keyboard.press("ArrowDown")        # D3: 3 -> 4
+    layers = [list(v) for v in LAYERS8]
+    layers[2][2] = 4
+    assert _strips(w) == _field8(layers)
+    w.locator(".rf-add").focus()
+    page.keyboard.press("Enter")             # a fourth layer (3, 1, 1) on top
+    assert w.locator(".rf-layer").count() == 4 and w.locator(".ck-pos").inner_text() == "4 of 4"
+    assert _strips(w) == _field8(layers + [[3, 1, 1]])
+    assert w.locator(".rf-add").is_disabled()   # at most 4 layers
+    w.locator(".rf-remove").focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("Space")
+    assert w.locator(".rf-layer").count() == 2 and _strips(w) == _field8(layers[:2])
+    assert w.locator(".rf-rec").all_inner_texts()[-1] == "r₂ = r₁ + (F₂ − 1)·D₂·S₁ = 3 + 2·1·1 = 5"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark", "dark-toggle"])
+def test_receptive_field_explorer_on_a_phone(site_url, browser, scheme):
+    """At 390 px: the card on screen, the long strips scroll inside their own boxes, text readable."""
+    from conftest import ARTIFACTS, PHONE, PageRecorder
+
+    rec = PageRecorder(browser, **PHONE, scheme=scheme)
+    page = rec.open(f"{site_url}/notebooks/{CHAPTER_8}.html")
+    page.wait_for_selector(".ck-stepper table.rf-strip td", timeout=15000)
+    w = page.locator(".ck-stepper").filter(has=page.locator(".rf-strip")).first
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for n, (what, value) in enumerate([(None, None), ("s", "3")]):
+        if what:
+            w.locator(f".rf-layer:has-text('Layer 2') .rf-{what}").select_option(value)   # stride 3 in layer 2: 23 inputs, with holes
+        w.scroll_into_view_if_needed()
+        box = w.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+        assert w.evaluate("el => el.scrollWidth <= el.clientWidth + 1")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        worst, where = w.evaluate(MIN_CONTRAST_JS)
+        assert worst >= 4.5, f"contrast {worst:.2f} at {where!r} in the {scheme} scheme"
+        w.screenshot(path=str(ARTIFACTS / f"phone-{scheme}__{CHAPTER_8}__field{n}.png"))
+    # The input strip scrolls inside its box, and its lit cells are in sight.
+    inside = ("b => { const r = b.getBoundingClientRect(); const c = b.querySelector('td.hit');"
+              " const q = c.getBoundingClientRect(); return q.left >= r.left - 1 && q.right <= r.right + 1; }")
+    strip = w.locator(".ck-scroll").filter(has=page.locator("table.rf-strip[data-level='0']"))
+    assert strip.evaluate(inside)
+    rec.assert_clean()
+    rec.context.close()
