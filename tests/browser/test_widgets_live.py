@@ -41,29 +41,13 @@ def live(lab, recorder):
         print(f"{nb.notebook}: " + ", ".join(f"{k} {v:.1f} s" for k, v in nb.timings.items()))
 
 
-def _run(live, notebook, has, first, render_last=False):
+def _run(live, notebook, has, first):
     """The notebook opened, its kernel ready, every cell run; its widget found, showing ``first``."""
     nb = live(notebook)
     nb.kernel_ready()
-    if render_last:
-        with nb.stage("the last cell rendered"):
-            assert nb.page.evaluate(RENDER_LAST, nb.path)
     nb.run_all()
     count = nb.widget(has, first)
     return nb, count
-
-
-# Run All leaves the last cell, a Markdown cell, active, and JupyterLab's cell toolbar then measures its rendered
-# Markdown. In Chapter 8, long with its two tall widgets, that cell is far below the screen and not rendered yet, and
-# the toolbar throws "Cannot read properties of undefined (reading 'node')" (_markdownOverlapsToolbar reads its
-# renderedInput). A reader who scrolled through the chapter first never meets it; with ``render_last`` the test does
-# the same: it scrolls to the last cell and waits until it is rendered, then runs everything. (Not for every chapter:
-# scrolling renders every Markdown cell on the way, and in Chapter 6 JupyterLab's MyST renderer logs a console error
-# for each cross-reference to another page of the book.)
-RENDER_LAST = """async path => { const nb = window.__ckLive.panel(path).content, n = nb.widgets.length;
-  await nb.scrollToItem(n - 1, 'end');
-  return new Promise(done => { const t = setInterval(() => { const c = nb.widgets[n - 1];
-    if (c.model.type !== 'markdown' || (c.inputArea && c.inputArea.renderedInput)) { clearInterval(t); done(true); } }, 50); }); }"""
 
 
 def _no_errors(nb, recorder):
@@ -98,7 +82,7 @@ def test_window_stepper_live_in_jupyterlab(live, recorder):
 ])
 def test_other_widgets_live_in_jupyterlab(live, recorder, notebook, has, first, after_next):
     """Each widget renders from a running kernel and steps, as in the static book."""
-    nb, count = _run(live, notebook, has, first, render_last=notebook.startswith("08"))
+    nb, count = _run(live, notebook, has, first)
     page = nb.page
     with nb.stage("Next steps to the second position"):
         page.locator("[data-live-test] .ck-next").click()
@@ -111,8 +95,7 @@ def test_other_widgets_live_in_jupyterlab(live, recorder, notebook, has, first, 
 
 def test_receptive_field_explorer_live_in_jupyterlab(live, recorder):
     """Chapter 8's receptive-field explorer from a running kernel: an edited layer reaches the kernel's widget."""
-    nb, count = _run(live, "08_dilation_transposed", ".rf-strip", "Output 1 reads the input at cells 2 to 14",
-                     render_last=True)
+    nb, count = _run(live, "08_dilation_transposed", ".rf-strip", "Output 1 reads the input at cells 2 to 14")
     page = nb.page
     with nb.stage("D3 = 4 opens holes in the field"):
         page.locator("[data-live-test] .rf-layer:has-text('Layer 3') .rf-d").select_option("4")
