@@ -23,6 +23,7 @@ running the tests (the venv: numpy, matplotlib, convkit).
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 import resource
@@ -281,34 +282,46 @@ READ_FEEDBACK = r"""() => {
 }"""
 
 
+# Opens a feedback page from disk, offline, in Chromium: prints [what READ_FEEDBACK saw, the URLs requested].
+OPEN_OFFLINE = """
+import json, sys
+from playwright.sync_api import sync_playwright
+page_file, shots, chromium, read = sys.argv[1:5]
+requests = []
+with sync_playwright() as p:
+    browser = p.chromium.launch(executable_path=chromium, args=[
+        "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"])
+    try:
+        page = browser.new_context(viewport={"width": 1280, "height": 900}, offline=True).new_page()
+        page.on("request", lambda request: requests.append(request.url))
+        page.goto("file://" + page_file, wait_until="load")  # after every script the page names has run
+        seen = page.evaluate(read)
+        page.screenshot(path=shots + "/feedback_offline_top.png")
+        if seen["failed_top"] is not None:
+            page.evaluate(f"window.scrollTo(0, {seen['failed_top']} - 300)")
+            page.screenshot(path=shots + "/feedback_offline_failed_check.png")
+    finally:
+        browser.close()
+print(json.dumps([seen, requests]))
+"""
+
+
 def test_feedback_renders_math_offline(courses):
     """A failing hand-in's feedback, opened from disk in Chromium with the network off: it asks for nothing
     outside its folder, and its formulas are drawn as math. Screenshots in artifacts/screenshots/."""
-    from playwright.sync_api import sync_playwright
-
     page_file = courses[EXAMPLE]["dir"] / "feedback" / "partial" / EXAMPLE / f"{EXAMPLE}.html"
     html = page_file.read_text(encoding="utf-8")
     remote = re.findall(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=[\"']?((?:https?:)?//[^\"' >]+)", html)
     assert not remote, f"the feedback loads files from elsewhere: {remote}"
     shots = ARTIFACTS / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900}, offline=True)
-            page = context.new_page()
-            requests = []
-            page.on("request", lambda request: requests.append(request.url))
-            page.goto(page_file.as_uri(), wait_until="load")  # after every script the page names has run
-            seen = page.evaluate(READ_FEEDBACK)
-            page.screenshot(path=str(shots / "feedback_offline_top.png"))
-            if seen["failed_top"] is not None:
-                page.evaluate(f"window.scrollTo(0, {seen['failed_top']} - 300)")
-                page.screenshot(path=str(shots / "feedback_offline_failed_check.png"))
-        finally:
-            browser.close()
+    # In a process of its own: in a test session the browser tests' Playwright may already run an event
+    # loop in this process, and Playwright's sync API refuses to start inside one.
+    run = subprocess.run([sys.executable, "-c", OPEN_OFFLINE, str(page_file), str(shots), CHROMIUM, READ_FEEDBACK],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    seen, requests = json.loads(run.stdout)
     folder = page_file.parent.as_uri() + "/"
     outside = [u for u in requests if not u.startswith((folder, "data:"))]
     assert not outside, f"the feedback asked for {outside}"
