@@ -100,6 +100,8 @@ plain-notebooks: $(BOOK_STAMP)
 ## The editions and PDFs are built two at a time (they only read the full build), then pytest runs.
 # The test tools first: the book is then built with everything a reader may have (PyTorch's curve in
 # Chapter 10 included), as before.
+# Three pytest workers on two cores: much of the browser tests' time is waiting (pages loaded with the
+# CPU throttled by DevTools, JupyterLab starting, nbgrader's kernels), which a third worker fills.
 test: $(STAMP) book $(CHROMIUM) $(PDFUNITE)
 	$(NOSOLUTIONS) > book/_build/nosolutions.log 2>&1 & edition=$$!; \
 	  $(PY) book/make_pdf.py; pdf=$$?; \
@@ -107,7 +109,7 @@ test: $(STAMP) book $(CHROMIUM) $(PDFUNITE)
 	$(COURSE) > book/_build/course.log 2>&1 & course=$$!; \
 	  $(PY) book/make_pdf.py book/_build_nosolutions/_build/html book/_build/pdf/book-student.pdf; pdf=$$?; \
 	  wait $$course || { tail -n 50 book/_build/course.log; exit 1; }; exit $$pdf
-	$(PY) -m pytest -n 2 --dist loadfile --durations=20
+	$(PY) -m pytest -n 3 --dist loadfile --durations=20
 
 ## Only the convkit unit tests (fast).
 unit: $(STAMP)
