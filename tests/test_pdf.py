@@ -193,22 +193,42 @@ def code_names() -> set[str]:
 
 
 def test_no_name_is_broken_across_a_line(pdf):
-    """``in_channel s``: a code name split by a line break (the text is read as laid out, lines kept)."""
+    """``in_channel s``: a code name split by a line break (the text is read as laid out, lines kept), or
+    printed as two words."""
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    lines = [line.strip() for line in text.splitlines()]
     names = code_names()
     assert len(names) >= 30, names
-    broken = set()
-    for a, b in zip(lines, lines[1:]):
-        for name in names:
-            for k in range(2, len(name) - 1):
-                if a.endswith(name[:k]) and b.startswith(name[k:]) and not a.endswith(name) \
-                        and not re.match(r"\w", b[len(name) - k:len(name) - k + 1] or " "):
-                    broken.add(f"{name[:k]}|{name[k:]}")
-    spaced = {f"{name[:k]} {name[k:]}" for name in names for k in range(2, len(name) - 1)}
-    flat = squash(text)
-    broken |= {s.replace(" ", "|") for s in spaced if re.search(rf"(?<!\w){re.escape(s)}(?!\w)", flat)}
+    broken = broken_names(text, names)
     assert not broken, f"{pdf.name}: names broken mid-name: {sorted(broken)[:20]}"
+
+
+def broken_names(text: str, names: set[str]) -> set[str]:
+    """``"before|after"`` for each name of ``names`` that ``text`` breaks (2+ characters each side): ``before``
+    ends a line and ``after`` is the whole first word of the next, or the two are printed as two words."""
+    splits = {}  # the part after the break -> [(name, the part before it)]
+    for name in names:
+        for k in range(2, len(name) - 1):
+            splits.setdefault(name[k:], []).append((name, name[:k]))
+    broken = set()
+    lines = [line.strip() for line in text.splitlines()]
+    for a, b in zip(lines, lines[1:]):
+        after = re.match(r"\w*", b).group(0)
+        broken |= {f"{before}|{after}" for name, before in splits.get(after, ())
+                   if a.endswith(before) and not a.endswith(name)}
+    flat = squash(text)
+    words = list(re.finditer(r"\w+", flat))
+    for w1, w2 in zip(words, words[1:]):
+        if flat[w1.end():w2.start()] == " " and (w1.group(0) in {before for _, before in splits.get(w2.group(0), ())}):
+            broken.add(f"{w1.group(0)}|{w2.group(0)}")
+    return broken
+
+
+def test_broken_names_are_found():
+    """The search finds a name broken at a line's end or by a space, and nothing in a whole name or a longer word."""
+    names = {"conv2d_backward", "in_channels"}
+    text = ("we call conv2d_back\nward here, and conv2d_ backward there\nin_channels whole, in_channels\n"
+            "or in_chann\nelsewhere")
+    assert broken_names(text, names) == {"conv2d_back|ward", "conv2d_|backward"}
 
 
 def text_bottoms(pdf) -> list[float]:
