@@ -4,12 +4,15 @@
   const base = here.slice(0, here.lastIndexOf("/") + 1); // .../_static/
   // The widget manager's own fonts and styles, from this site.
   window.__jupyter_widgets_assets_path__ = `${base}vendor/html-manager/dist/`;
-  // Third-party widget modules: found here, so the manager never falls back to its CDN. The
-  // manager resolves its own fonts through require.js too, relative to its module name.
+  // Third-party widget modules: found here, so the manager never falls back to its CDN. Parts of
+  // the manager resolve their fonts against the folder of the URL require.js gives their module
+  // name: "@jupyter-widgets/html-manager" itself must therefore map to a file in dist/, where the
+  // fonts are (mapped to vendor/html-manager, its styles named fonts in vendor/, which has none).
   window.requirejs.config({
     paths: {
       anywidget: `${base}vendor/anywidget/dist/index`,
-      "@jupyter-widgets/html-manager": `${base}vendor/html-manager`,
+      "@jupyter-widgets/html-manager/dist": `${base}vendor/html-manager/dist`,
+      "@jupyter-widgets/html-manager": `${base}vendor/html-manager/dist/index`,
     },
   });
 
