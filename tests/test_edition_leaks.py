@@ -119,10 +119,8 @@ def search_words(text: str) -> set[str]:
     from sphinx.search.en import SearchEnglish
 
     lang = search_words.lang = getattr(search_words, "lang", None) or SearchEnglish({})
-    words = set()
-    for word in lang.split(text):
-        words.update({word.lower(), lang.stem(word).lower()})
-    return words
+    words = {word.lower() for word in lang.split(text)}
+    return words | {lang.stem(word).lower() for word in set(lang.split(text))}  # each distinct word stemmed once
 
 
 def public_text(chapters) -> str:
@@ -194,11 +192,11 @@ def views(path: Path, raw: bytes) -> list[str]:
 
 
 def finder(line: str):
-    """A test for ``line`` in a text: a substring, or a whole line (indentation aside) if it is short."""
+    """A test for ``line`` (stripped) in a text and the set of its lines stripped of spaces and tabs: a
+    substring, or a whole line (indentation aside) if it is short."""
     if len(line) >= SHORT:
-        return lambda text: line in text
-    pattern = re.compile(rf"^[ \t]*{re.escape(line)}[ \t]*$", re.M)
-    return lambda text: pattern.search(text) is not None
+        return lambda text, whole_lines: line in text
+    return lambda text, whole_lines: line in whole_lines
 
 
 def scan(site: Path, chapters) -> tuple[int, list[tuple[str, str, str]]]:
@@ -212,9 +210,9 @@ def scan(site: Path, chapters) -> tuple[int, list[tuple[str, str, str]]]:
         raw = path.read_bytes()
         if hashlib.sha256(raw).hexdigest() in images:
             leaks.append((name, "image", images[hashlib.sha256(raw).hexdigest()]))
-        texts = views(path, raw)
+        texts = [(text, {row.strip(" \t") for row in text.split("\n")}) for text in views(path, raw)]
         for stem, line, found in lines:
-            if any(found(text) for text in texts):
+            if any(found(text, whole_lines) for text, whole_lines in texts):
                 leaks.append((name, "line", f"{stem}: {line}"))
         if path.name == "searchindex.js":
             text = raw.decode("utf-8")
