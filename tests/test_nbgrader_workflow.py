@@ -36,6 +36,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from test_assign import text_of
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -176,6 +177,11 @@ def workflow(path: Path, course: Path, plain: Path) -> dict:
         assert set(by_path) == set(to_validate.values()), log[-3000:]
         reports = {who: by_path[p] for who, p in to_validate.items()}
 
+    # What the untouched hand-in's check cells said when autograde ran them (the student version's own run:
+    # its code cells are the release's, test_chapter_workflow checks).
+    ran = nbformat.read(course / "autograded" / "untouched" / a / path.name, as_version=4)
+    untouched_checks = [text_of(c) for c in ran.cells if c.cell_type == "code" and "checks.check_" in c.source]
+
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
@@ -196,7 +202,8 @@ def workflow(path: Path, course: Path, plain: Path) -> dict:
     (ARTIFACTS / "nbgrader").mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "nbgrader" / f"{a}.txt").write_text(summary + "\n", encoding="utf-8")
     print("\n" + summary)
-    return {"dir": course, "scores": scores, "exported": exported, "partial_exercise": k, "validate": reports}
+    return {"dir": course, "scores": scores, "exported": exported, "partial_exercise": k, "validate": reports,
+            "release": release, "untouched_checks": untouched_checks}
 
 
 @pytest.fixture(scope="module")
@@ -229,6 +236,17 @@ def test_chapter_workflow(path, courses):
 
     untouched, per_cell = scores["untouched"]
     assert untouched == 0 and set(per_cell) == set(points) and not any(per_cell.values())
+
+    # The release is the student version (convkit.assign, the solutions-free edition's download): the same
+    # code, cell for cell. So autograde's run of the untouched release is the student version's run: each
+    # check there says "not yet" with its reason, the stub's.
+    from convkit.assign import student_version
+
+    code = lambda notebook: [c.source for c in notebook.cells if c.cell_type == "code"]  # noqa: E731
+    assert code(nbformat.read(course["release"], as_version=4)) == code(student_version(nb)), \
+        "the nbgrader release and the student version differ in their code"
+    checks = course["untouched_checks"]
+    assert len(checks) == len(exercises(nb)) and all("not yet (" in t for t in checks), checks
 
     graded_id = exercises(nb)[course["partial_exercise"]][1].metadata.nbgrader.grade_id
     partial, per_cell = scores["partial"]

@@ -1,4 +1,4 @@
-"""The real chapters: exercises well formed, student versions leak nothing and say "not yet".
+"""The real chapters: exercises well formed, student versions leak nothing and read cleanly outside the book.
 
 The solutions-free edition of the book is checked, every file of it, in test_edition_leaks.py.
 """
@@ -9,7 +9,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from convkit.assign import BEGIN, END, student_version
 from test_assign import text_of
@@ -48,7 +47,7 @@ def test_exercises_are_well_formed(path):
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
-def test_student_version_leaks_nothing_and_runs(path, tmp_path):
+def test_student_version_leaks_nothing(path):
     nb = nbformat.read(path, as_version=4)
     markers = []
     for n, cell in enumerate(solution_cells(nb)):
@@ -65,14 +64,10 @@ def test_student_version_leaks_nothing_and_runs(path, tmp_path):
         for line in solution_lines(cell, original):
             assert line not in dump, f"solution line reached students: {line}"
     assert dump.count("raise NotImplementedError()") == len(markers)
-
-    # allow_errors: a check that is not passed raises (its cell errors with the check's message), as in nbgrader
-    NotebookClient(student, timeout=300, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
     checks = [c for c in student.cells if c.cell_type == "code" and "checks.check_" in c.source]
     assert len(checks) == len(markers)
-    for cell in checks:
-        assert text_of(cell).startswith("not yet"), text_of(cell)
+    # Its run, each check saying "not yet": test_nbgrader_workflow.py, where autograde runs the untouched
+    # nbgrader release, whose code cells it checks are this version's.
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
