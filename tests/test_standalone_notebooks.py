@@ -3,8 +3,8 @@
 A fresh virtual environment gets only what Colab or a bare Jupyter has (ipykernel, nbclient, numpy,
 matplotlib, ipywidgets). Each chapter is copied alone into an empty folder and run top to bottom
 with convkit uninstalled first; its set-up cell must install convkit itself, from
-``CONVKIT_PIP_SPEC`` = ``git+file://`` a clean clone of this repository (the committed work, plus
-any uncommitted changes to tracked files, so that the test sees what is being tested).
+``CONVKIT_PIP_SPEC`` = ``git+file://`` a clean clone of this repository ``@`` its commit (the committed
+work, plus any uncommitted changes to tracked files, so that the test sees what is being tested).
 """
 import json
 import os
@@ -65,7 +65,9 @@ def test_chapter_runs_alone(chapter, clean_clone, bare_python, tmp_path):
     alone = tmp_path / "downloads"
     alone.mkdir()
     shutil.copy(chapter, alone / chapter.name)
-    spec = f"git+file://{clean_clone}"
+    # Pinned to the clone's commit, as a reader's pip may be given any ref: pip then keeps the wheel it builds
+    # for the first chapter and installs it from its cache for the others (the set-up cell runs the same).
+    spec = f"git+file://{clean_clone}@{_run(['git', '-C', clean_clone, 'rev-parse', 'HEAD']).strip()}"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "JUPYTER"))}
     # Kernel specs of this machine's user must not leak in: only the venv's own python3 kernel.
     env.update(CONVKIT_PIP_SPEC=spec, JUPYTER_DATA_DIR=str(tmp_path / "jupyter-data"), JUPYTER_PATH="",
