@@ -11,7 +11,7 @@ from . import methods
 from .arguments import (as_bias, as_flag, as_float, as_int, as_layout, as_padding, as_pair, as_shape4, describe,
                         is_int, resolve_padding)
 from .errors import ConvArgumentError
-from .geometry import checked_groups
+from .geometry import check_same_stride, checked_groups
 from .methods.pipeline import Engine, check_dout, describe_call, prepare
 
 __all__ = ["conv2d", "conv2d_backward", "Conv2D", "METHODS"]
@@ -257,6 +257,8 @@ class Conv2D:
     def _setup(self, W, b, stride, padding, dilation, method, drop_last, groups, layout):
         self.stride = as_pair(stride, "stride", 1)
         sides = as_padding(padding)
+        if sides == "same":  # refused when the layer is made, not at its first forward
+            check_same_stride(stride, self.stride)
         # Kept as given, in its shortest form: "same", (PH, PW), or ((top, bottom), (left, right)).
         self.padding = sides if sides == "same" or any(a != b for a, b in sides) else (sides[0][0], sides[1][0])
         self.dilation = as_pair(dilation, "dilation", 1)

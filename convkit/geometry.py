@@ -329,12 +329,17 @@ def _sides(padding, stride, strides, spans):
     sides = as_padding(padding)
     if sides != "same":
         return sides
+    check_same_stride(stride, strides)
+    return tuple((s // 2, s - s // 2) for s in spans)
+
+
+def check_same_stride(stride, strides: tuple[int, int]) -> None:
+    """A ConvArgumentError unless ``strides`` (``stride`` as given, as a pair) is (1, 1): what "same" needs."""
     if strides != (1, 1):
         raise ConvArgumentError(
             f"padding='same' needs stride 1 (as in PyTorch): with stride S the output is about H/S, never H; "
             f"got stride={stride!r}. Give the padding as numbers for a strided convolution"
         )
-    return tuple((s // 2, s - s // 2) for s in spans)
 
 
 def symmetric(g: Geometry, caller: str) -> Geometry:

@@ -167,6 +167,10 @@ def test_bad_paddings_are_named():
             ck.conv2d_backward(np.zeros((1, 2, 6, 6)), x, w, **kw)
     with pytest.raises(ck.ConvArgumentError, match=r"padding must be >= 0 on every side"):
         ck.Conv2D(3, 2, 3, padding=((0, 0), (-1, 0)))
+    for make in (lambda: ck.Conv2D(3, 2, 3, stride=2, padding="same"),  # refused when made, before any forward
+                 lambda: ck.Conv2D.from_weights(w, stride=(1, 3), padding="same")):
+        with pytest.raises(ck.ConvArgumentError, match=r"padding='same' needs stride 1.*got stride="):
+            make()
     with pytest.raises(ck.ConvArgumentError, match=r"im2col pads both sides of a dimension alike.*\(\(0, 1\), \(0, 1\)\)"):
         ck.im2col(x, 2, 2, padding="same")
     with pytest.raises(ck.ConvArgumentError, match=r"conv_matrix pads both sides"):
