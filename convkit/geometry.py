@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .arguments import as_flag, as_int, as_padding, as_pair, as_shape4, resolve_padding
+from .arguments import as_flag, as_int, as_layout, as_padding, as_pair, as_shape4, resolve_padding
 from .errors import ConvArgumentError
 
 __all__ = ["output_size", "transposed_output_size", "Geometry", "conv_geometry", "transposed_geometry", "checked_size",
@@ -280,7 +280,8 @@ def _options(stride, padding, dilation):
     return as_pair(stride, "stride", 1), as_pair(padding, "padding", 0), as_pair(dilation, "dilation", 1)
 
 
-def conv_geometry(x_shape, w_shape, stride=1, padding=0, dilation=1, drop_last=False, groups=1) -> Geometry:
+def conv_geometry(x_shape, w_shape, stride=1, padding=0, dilation=1, drop_last=False, groups=1,
+                  layout="NCHW") -> Geometry:
     """Check the shapes, stride, padding and dilation of a 2-D convolution and size its output.
 
     Parameters
@@ -299,12 +300,17 @@ def conv_geometry(x_shape, w_shape, stride=1, padding=0, dilation=1, drop_last=F
         Floor a non-whole output size instead of refusing it (see :func:`output_size`).
     groups : int
         Channel groups; must divide C and K (see :class:`Geometry`).
+    layout : {"NCHW", "NHWC"}
+        How ``x_shape`` orders its axes: (N, C, H, W), or (N, H, W, C) (Chapter 11). Messages quote it as given.
 
     Returns
     -------
     Geometry
     """
-    n, c, h, w = as_shape4(x_shape, "x", "(N, C, H, W)")
+    if as_layout(layout) == "NHWC":
+        n, h, w, c = as_shape4(x_shape, "x", "(N, H, W, C) with layout='NHWC'")
+    else:
+        n, c, h, w = as_shape4(x_shape, "x", "(N, C, H, W)")
     k, cw, fh, fw = as_shape4(w_shape, "w", "(K, C, FH, FW)" if groups == 1 else "(K, C/groups, FH, FW)")
     groups = checked_groups(groups, c, k)
     if c != cw * groups:
@@ -321,7 +327,7 @@ def conv_geometry(x_shape, w_shape, stride=1, padding=0, dilation=1, drop_last=F
     # Uneven padding: the sizes are those of the input with its extra rows and columns (Geometry.inner).
     ho = checked_size(h + extra[0] + extra[1], fh, sh, ph, "height", ("H", "FH"), dh, drop_last)
     wo = checked_size(w + extra[2] + extra[3], fw, sw, pw, "width", ("W", "FW"), dw, drop_last)
-    return Geometry(n, c, h, w, k, fh, fw, sh, sw, ph, pw, ho, wo, dh, dw, groups, extra)
+    return Geometry(n, c, h, w, k, fh, fw, sh, sw, ph, pw, ho, wo, dh, dw, groups, extra, layout)
 
 
 def _sides(padding, stride, strides, spans):

@@ -22,11 +22,9 @@ check, guard and run.
 """
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
-from ..arguments import as_bias, as_float, as_layout, as_shape4, float_dtype
+from ..arguments import as_bias, as_float, float_dtype
 from ..errors import ConvArgumentError
 from ..geometry import Geometry, conv_geometry
 from ..memory import gib, memory_limit
@@ -60,11 +58,7 @@ def prepare(x, w, b=None, stride=1, padding=0, dilation=1, drop_last=False, grou
     """
     x = as_float(x, "x")
     w = as_float(w, "w")
-    if as_layout(layout) == "NHWC":
-        n, h, wd, c = as_shape4(x.shape, "x", "(N, H, W, C) with layout='NHWC'")
-        g = replace(conv_geometry((n, c, h, wd), w.shape, stride, padding, dilation, drop_last, groups), layout=layout)
-    else:
-        g = conv_geometry(x.shape, w.shape, stride, padding, dilation, drop_last, groups)
+    g = conv_geometry(x.shape, w.shape, stride, padding, dilation, drop_last, groups, layout)
     extra = [as_float(b, "b")] if b is not None else []
     dt = float_dtype(x, w, *extra)
     return x.astype(dt, copy=False), w.astype(dt, copy=False), as_bias(b, g.k, dt), g
