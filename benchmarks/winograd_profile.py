@@ -36,7 +36,6 @@ PHASES = [
     ("input transform", "transform_input"),
     ("output adjoint", "_output_tiles_adjoint"),
     ("16 products", "_gemms"),
-    ("dw products", "_dw_products"),
     ("output transform", "transform_output"),
 ]
 

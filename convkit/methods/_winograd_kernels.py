@@ -17,11 +17,15 @@ transform took 2.4 ms in numpy and 0.9 ms here (one core).
 ``transform_output(mm, bias, out)``
     mm (16, K, m*th*tw) -> out (m, K, Hout, Wout) = ``A^T M A`` of every tile plus
     ``bias[k]``; the tiles' cells past an odd Hout or Wout are not written.
-``output_adjoint(dout, th, tw, dm)``
-    dout (m, K, Hout, Wout) -> dm (16, K, m*th*tw) = ``A dY A^T`` of every 2x2
-    tile dY of dout (zeros past its edge): the adjoint of ``transform_output``.
+``output_adjoint(dout, th, tw, dmt)``
+    dout (m, K, Hout, Wout) -> dmt (16, m*th*tw, K) = ``A dY A^T`` of every 2x2
+    tile dY of dout (zeros past its edge), tiles first: the adjoint of
+    ``transform_output``.
+``transform_filters_adjoint(dut, dw)``
+    dut (16, C, K) -> dw (K, C, 3, 3) = ``G^T dU G`` of every filter (dU stored
+    transposed): the adjoint of ``transform_filters``.
 
-mm, v and dm are C-contiguous; x, out and dout may be slices of rows (a band of tile rows of a
+mm, v and dmt are C-contiguous; x, out and dout may be slices of rows (a band of tile rows of a
 large image). All are of one float dtype. :func:`compiled` gives them, or None when numba is
 missing or disabled (``NUMBA_DISABLE_JIT=1``): Winograd then uses numpy.
 """
@@ -127,61 +131,48 @@ def _nb_transform_output(mm, bias, out):
                         orow[np.uintp(Wo - 1)] = ya[np.uintp(tw - 1)]
 
 
-def _nb_output_adjoint(dout, th, tw, dm):
-    # Long: one compiled pass over dout that writes all 16 rows of dM, as the other transforms do.
+def _nb_output_adjoint(dout, th, tw, dmt):
     m, K, Ho, Wo = dout.shape
-    kp = np.uintp(K * m * th * tw)
-    kp2, kp3, kp4 = kp + kp, kp + kp + kp, kp + kp + kp + kp
-    mf = dm.reshape(-1)
-    one = np.uintp(1)
-    y = np.empty((4, tw), dout.dtype)  # y[2r + s, j]: dout at (2ti + r, 2j + s), zero past its edge
-    y0, y1, y2, y3 = y[0], y[1], y[2], y[3]
-    e0, e1 = np.empty((4, tw), dout.dtype), np.empty((4, tw), dout.dtype)
+    P = m * th * tw
+    mf = dmt.reshape(-1)
+    kk, pk = np.uintp(K), np.uintp(P * K)
+    zero = np.zeros(1, dout.dtype)[0]  # of dout's dtype: a Python 0.0 would make the sums below float64
     for i in range(m):
-        for k in range(K):
-            for ti in range(th):
-                y[:] = 0
-                for r in range(min(2, Ho - 2 * ti)):
-                    ya, yb = (y0, y1) if r == 0 else (y2, y3)
-                    grow = dout[i, k, 2 * ti + r]  # dout may be a band of rows of a larger array
-                    for j in range(Wo // 2):
-                        j = np.uintp(j)
-                        ya[j] = grow[j + j]
-                        yb[j] = grow[j + j + one]
-                    if Wo % 2:
-                        ya[np.uintp(tw - 1)] = grow[np.uintp(Wo - 1)]
-                # e[r, b] = dY[r] . A^T[:, b] along each row: e[0, b] is row b of e0, e[1, b] of e1.
-                for j in range(tw):
-                    j = np.uintp(j)
-                    e0[0, j], e1[0, j] = y0[j], y2[j]
-                    e0[1, j], e1[1, j] = y0[j] + y1[j], y2[j] + y3[j]
-                    e0[2, j], e1[2, j] = y0[j] - y1[j], y2[j] - y3[j]
-                    e0[3, j], e1[3, j] = -y1[j], -y3[j]
-                # dM[a, b] = A[a] . e[:, b] down the rows: four entries (one a) at a time. Writing all 16
-                # at once was 5x slower: the 16 rows of dm lie K*P apart, often a multiple of 4 KiB.
-                p0 = np.uintp((k * m + i) * th * tw + ti * tw)
-                for a in range(4):
-                    q0 = p0 + np.uintp(4 * a) * kp
-                    q1, q2, q3 = q0 + kp, q0 + kp2, q0 + kp3
-                    for b in range(4):
-                        f0, f1 = e0[b], e1[b]
-                        q = q0 if b == 0 else (q1 if b == 1 else (q2 if b == 2 else q3))
-                        if a == 0:
-                            for j in range(tw):
-                                j = np.uintp(j)
-                                mf[q + j] = f0[j]
-                        elif a == 1:
-                            for j in range(tw):
-                                j = np.uintp(j)
-                                mf[q + j] = f0[j] + f1[j]
-                        elif a == 2:
-                            for j in range(tw):
-                                j = np.uintp(j)
-                                mf[q + j] = f0[j] - f1[j]
-                        else:
-                            for j in range(tw):
-                                j = np.uintp(j)
-                                mf[q + j] = -f1[j]
+        for ti in range(th):
+            r0, r1 = 2 * ti, min(2 * ti + 1, Ho - 1)  # row 1 of the last tile is past an odd Hout: zeros
+            has_r1 = 2 * ti + 1 < Ho
+            for j in range(tw):
+                c0, c1 = 2 * j, min(2 * j + 1, Wo - 1)
+                has_c1 = 2 * j + 1 < Wo
+                # Entry ab of this tile over every k: dmt[ab, p, :], one contiguous row of K. The loop
+                # over k reads dout K channels apart (4 loads) and writes 16 rows with unit stride;
+                # the other way round, 16 stores K apart per tile, it took twice as long.
+                o = np.uintp((i * th + ti) * tw + j) * kk
+                for k in range(K):
+                    y00 = dout[i, k, r0, c0]
+                    y01 = dout[i, k, r0, c1] if has_c1 else zero
+                    y10 = dout[i, k, r1, c0] if has_r1 else zero
+                    y11 = dout[i, k, r1, c1] if has_r1 and has_c1 else zero
+                    # dM = A dY A^T: e = dY A^T along the tile's two rows, then A down them.
+                    e00, e01, e02, e03 = y00, y00 + y01, y00 - y01, -y01
+                    e10, e11, e12, e13 = y10, y10 + y11, y10 - y11, -y11
+                    q = o + np.uintp(k)
+                    mf[q] = e00
+                    mf[q + pk] = e01
+                    mf[q + 2 * pk] = e02
+                    mf[q + 3 * pk] = e03
+                    mf[q + 4 * pk] = e00 + e10
+                    mf[q + 5 * pk] = e01 + e11
+                    mf[q + 6 * pk] = e02 + e12
+                    mf[q + 7 * pk] = e03 + e13
+                    mf[q + 8 * pk] = e00 - e10
+                    mf[q + 9 * pk] = e01 - e11
+                    mf[q + 10 * pk] = e02 - e12
+                    mf[q + 11 * pk] = e03 - e13
+                    mf[q + 12 * pk] = -e10
+                    mf[q + 13 * pk] = -e11
+                    mf[q + 14 * pk] = -e12
+                    mf[q + 15 * pk] = -e13
 
 
 def _nb_transform_filters(w, u):
@@ -202,6 +193,22 @@ def _nb_transform_filters(w, u):
                 u[4 * a + 3, k, c] = t[a, 2]
 
 
+def _nb_transform_filters_adjoint(dut, dw):
+    K, C = dw.shape[:2]
+    t = np.empty((3, 4), dw.dtype)
+    for k in range(K):
+        for c in range(C):
+            for b in range(4):  # t = G^T dU, down the columns (G^T's rows: (1, 1/2, 1/2, 0), ...)
+                d0, d1, d2, d3 = dut[b, c, k], dut[4 + b, c, k], dut[8 + b, c, k], dut[12 + b, c, k]
+                t[0, b] = d0 + 0.5 * (d1 + d2)
+                t[1, b] = 0.5 * (d1 - d2)
+                t[2, b] = 0.5 * (d1 + d2) + d3
+            for i in range(3):  # then (G^T dU) G, along the rows
+                dw[k, c, i, 0] = t[i, 0] + 0.5 * (t[i, 1] + t[i, 2])
+                dw[k, c, i, 1] = 0.5 * (t[i, 1] - t[i, 2])
+                dw[k, c, i, 2] = 0.5 * (t[i, 1] + t[i, 2]) + t[i, 3]
+
+
 class _Compiled:
     """The kernels, compiled (or loaded from the cache) by numba."""
 
@@ -210,6 +217,7 @@ class _Compiled:
         self.transform_input = _numba.compile(_nb_transform_input)
         self.transform_output = _numba.compile(_nb_transform_output)
         self.output_adjoint = _numba.compile(_nb_output_adjoint)
+        self.transform_filters_adjoint = _numba.compile(_nb_transform_filters_adjoint)
 
 
 _compiled = None
