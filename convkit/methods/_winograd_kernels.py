@@ -3,31 +3,35 @@
 The transforms are only additions, so memory traffic sets their speed. numpy's
 version (in :mod:`.winograd`) makes about 20 passes over strided slices of a
 block; each loop below makes one, with unit-stride inner loops over a row of
-tiles that the compiler vectorises: it first splits each input row into its
-even and odd columns, so that a tile's four columns are entries j and j + 1 of
-two contiguous rows. On a block of two (64, 56, 56) images in float32 the input
-transform took 2.4 ms in numpy and 0.9 ms here (one core).
+tiles that the compiler vectorises. The input transform applies B along each
+padded row of x once (each row belongs to two rows of tiles) and then B^T down
+the columns, with x's rows copied into a zero-bordered row first, so that no
+loop tests for the padding. On a block of two (64, 56, 56) images in float32
+the input transform took 2.4 ms in numpy and 0.9 ms here (one core).
 
 ``transform_filters(w, u)``
     w (K, C, 3, 3) -> u (16, K, C): ``G w G^T`` of every filter (numpy's einsum took
     0.3-0.7 ms for 64 x 64 filters, a few percent of a large layer's forward).
-``transform_input(x, ph, pw, th, tw, v)``
-    x (m, C, H, W) -> v (16, C, m*th*tw): ``B^T d B`` of every 4x4 tile ``d`` of x
+``transform_input(x, ph, pw, th, tw, vf, vs)``
+    x (m, C, H, W) -> V (16, C, m*th*tw): ``B^T d B`` of every 4x4 tile ``d`` of x
     padded by (ph, pw) (zeros past its edge), entry (a, b) at 4*a + b.
-``transform_output(mm, bias, out)``
-    mm (16, K, m*th*tw) -> out (m, K, Hout, Wout) = ``A^T M A`` of every tile plus
+``transform_output(mf, ms, bias, out)``
+    M (16, K, m*th*tw) -> out (m, K, Hout, Wout) = ``A^T M A`` of every tile plus
     ``bias[k]``; the tiles' cells past an odd Hout or Wout are not written.
-``output_adjoint(dout, th, tw, dmt)``
-    dout (m, K, Hout, Wout) -> dmt (16, m*th*tw, K) = ``A dY A^T`` of every 2x2
+``output_adjoint(dout, th, tw, mf, ms)``
+    dout (m, K, Hout, Wout) -> dMt (16, m*th*tw, K) = ``A dY A^T`` of every 2x2
     tile dY of dout (zeros past its edge), tiles first: the adjoint of
     ``transform_output``.
 ``transform_filters_adjoint(dut, dw)``
     dut (16, C, K) -> dw (K, C, 3, 3) = ``G^T dU G`` of every filter (dU stored
     transposed): the adjoint of ``transform_filters``.
 
-mm, v and dmt are C-contiguous; x, out and dout may be slices of rows (a band of tile rows of a
-large image). All are of one float dtype. :func:`compiled` gives them, or None when numba is
-missing or disabled (``NUMBA_DISABLE_JIT=1``): Winograd then uses numpy.
+V, M and dMt are stacks of 16 C-contiguous matrices, passed flat (``vf``, ``mf``) with the
+elements from one matrix to the next (``vs``, ``ms``): :mod:`.winograd` spaces them an odd number
+of cache lines apart, as the kernels read or write all 16 at once. x, out and dout may be slices
+of rows (a band of tile rows of a large image). All are of one float dtype. :func:`compiled` gives
+the kernels, or None when numba is missing or disabled (``NUMBA_DISABLE_JIT=1``): Winograd then
+uses numpy.
 """
 import numpy as np
 
@@ -37,63 +41,50 @@ from . import _numba
 # and LLVM can vectorise them.
 
 
-def _nb_transform_input(x, ph, pw, th, tw, v):
+def _nb_transform_input(x, ph, pw, th, tw, vf, vs):
     m, C, H, W = x.shape
     P = m * th * tw  # tiles in the block
-    vf = v.reshape(-1)
-    ev = np.empty((4, tw + 1), x.dtype)  # row r of a tile row of the padded x: even columns 0, 2, ..., 2*tw
-    od = np.empty((4, tw + 1), x.dtype)  # and the odd ones 1, 3, ..., 2*tw + 1
-    te = np.empty((4, tw + 1), x.dtype)  # B^T applied down those rows: row a of B^T d, even columns
-    to = np.empty((4, tw + 1), x.dtype)  # and odd ones
-    # Padded column 2j (2j + 1) is x's column 2j - pw (2j + 1 - pw): the j that fall inside x.
-    je0, jo0 = (pw + 1) // 2, pw // 2
-    je1 = max(je0, min(tw + 1, (W - 1 + pw) // 2 + 1))
-    jo1 = max(jo0, min(tw + 1, (W - 2 + pw) // 2 + 1))
-    one = np.uintp(1)
+    cp4 = np.uintp(4 * vs)  # entry ab + 4 lies 4*vs further on
+    prow = np.zeros(2 * tw + 2, x.dtype)  # one row of padded x: its padding columns stay zero
+    nx = min(W, 2 * tw + 2 - pw)  # x's columns that the tiles reach
+    s = np.empty((2 * th + 2, 4, tw), x.dtype)  # s[r, b, j] = B^T[b] . (row r of tile j): d B, row by row
     for i in range(m):
         for c in range(C):
+            # d B along every padded row once (a row is in two tile rows), then B^T down the columns.
+            for r in range(2 * th + 2):
+                row = r - ph
+                if row < 0 or row >= H:
+                    s[r] = 0
+                    continue
+                xr = x[i, c, row]  # x may be a band of rows of a larger array
+                for q in range(nx):
+                    prow[np.uintp(q + pw)] = xr[np.uintp(q)]
+                s0, s1, s2, s3 = s[r, 0], s[r, 1], s[r, 2], s[r, 3]
+                for j in range(tw):
+                    j = np.uintp(j)
+                    d0, d1, d2, d3 = prow[j + j], prow[j + j + 1], prow[j + j + 2], prow[j + j + 3]
+                    s0[j] = d0 - d2
+                    s1[j] = d1 + d2
+                    s2[j] = d2 - d1
+                    s3[j] = d1 - d3
             for ti in range(th):
-                for r in range(4):
-                    er, orr = ev[r], od[r]
-                    er[:] = 0
-                    orr[:] = 0
-                    row = 2 * ti + r - ph
-                    if 0 <= row < H:
-                        xr = x[i, c, row]  # x may be a slice of rows of a larger array
-                        for j in range(je0, je1):
-                            er[np.uintp(j)] = xr[np.uintp(2 * j - pw)]
-                        for j in range(jo0, jo1):
-                            orr[np.uintp(j)] = xr[np.uintp(2 * j + 1 - pw)]
-                for par in range(2):
-                    e, t = (ev, te) if par == 0 else (od, to)
-                    e0, e1, e2, e3, t0, t1, t2, t3 = e[0], e[1], e[2], e[3], t[0], t[1], t[2], t[3]
-                    for j in range(tw + 1):
-                        j = np.uintp(j)
-                        t0[j] = e0[j] - e2[j]
-                        t1[j] = e1[j] + e2[j]
-                        t2[j] = e2[j] - e1[j]
-                        t3[j] = e1[j] - e3[j]
-                # Tile j's four columns are te[a, j], to[a, j], te[a, j + 1], to[a, j + 1]: B^T along them.
-                for a in range(4):
-                    ea, oa = te[a], to[a]
-                    o0 = np.uintp((4 * a * C + c) * P + (i * th + ti) * tw)  # v[4a, c, tile (i, ti, 0)]
-                    cp = np.uintp(C * P)
-                    o1, o2, o3 = o0 + cp, o0 + cp + cp, o0 + cp + cp + cp
+                for b in range(4):
+                    e0, e1, e2, e3 = s[2 * ti, b], s[2 * ti + 1, b], s[2 * ti + 2, b], s[2 * ti + 3, b]
+                    o0 = np.uintp(b * vs + c * P + (i * th + ti) * tw)  # v[b, c, tile (i, ti, 0)]
+                    o1, o2, o3 = o0 + cp4, o0 + cp4 + cp4, o0 + cp4 + cp4 + cp4  # v[4 + b, ...], ...
                     for j in range(tw):
                         j = np.uintp(j)
-                        d0, d1, d2, d3 = ea[j], oa[j], ea[j + one], oa[j + one]
-                        vf[o0 + j] = d0 - d2
-                        vf[o1 + j] = d1 + d2
-                        vf[o2 + j] = d2 - d1
-                        vf[o3 + j] = d1 - d3
+                        vf[o0 + j] = e0[j] - e2[j]
+                        vf[o1 + j] = e1[j] + e2[j]
+                        vf[o2 + j] = e2[j] - e1[j]
+                        vf[o3 + j] = e1[j] - e3[j]
 
 
-def _nb_transform_output(mm, bias, out):
+def _nb_transform_output(mf, ms, bias, out):
     m, K, Ho, Wo = out.shape
     th, tw = (Ho + 1) // 2, (Wo + 1) // 2
-    kp = np.uintp(K * m * th * tw)  # the stride between entries ab of mm
+    kp = np.uintp(ms)  # the stride between entries ab of M
     kp2, kp3, kp4 = kp + kp, kp + kp + kp, kp + kp + kp + kp
-    mf = mm.reshape(-1)
     one = np.uintp(1)
     y = np.empty((4, tw), out.dtype)  # y[2r + s, j]: cell (2ti + r, 2j + s) of the tile row
     y0, y1, y2, y3 = y[0], y[1], y[2], y[3]
@@ -131,11 +122,9 @@ def _nb_transform_output(mm, bias, out):
                         orow[np.uintp(Wo - 1)] = ya[np.uintp(tw - 1)]
 
 
-def _nb_output_adjoint(dout, th, tw, dmt):
+def _nb_output_adjoint(dout, th, tw, mf, ms):
     m, K, Ho, Wo = dout.shape
-    P = m * th * tw
-    mf = dmt.reshape(-1)
-    kk, pk = np.uintp(K), np.uintp(P * K)
+    kk, pk = np.uintp(K), np.uintp(ms)  # pk: the stride between entries ab of dMt
     zero = np.zeros(1, dout.dtype)[0]  # of dout's dtype: a Python 0.0 would make the sums below float64
     for i in range(m):
         for ti in range(th):
@@ -144,9 +133,10 @@ def _nb_output_adjoint(dout, th, tw, dmt):
             for j in range(tw):
                 c0, c1 = 2 * j, min(2 * j + 1, Wo - 1)
                 has_c1 = 2 * j + 1 < Wo
-                # Entry ab of this tile over every k: dmt[ab, p, :], one contiguous row of K. The loop
+                # Entry ab of this tile over every k: dMt[ab, p, :], one contiguous row of K. The loop
                 # over k reads dout K channels apart (4 loads) and writes 16 rows with unit stride;
-                # the other way round, 16 stores K apart per tile, it took twice as long.
+                # the other way round, 16 stores K apart per tile, it took twice as long, and copying
+                # a tile row of dout into a (TW, 4, K) scratch first, 1.2-1.6x as long.
                 o = np.uintp((i * th + ti) * tw + j) * kk
                 for k in range(K):
                     y00 = dout[i, k, r0, c0]

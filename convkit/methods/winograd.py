@@ -102,6 +102,39 @@ def _tiles(ho, wo):
     return (ho + 1) // 2, (wo + 1) // 2
 
 
+def _spacing(size, item):
+    """Elements from one matrix of a stack of 16 (V, M, dMt) to the next, for matrices of ``size``
+    elements: ``size`` rounded up to an odd number of 64-byte cache lines.
+
+    The transforms read or write all 16 matrices at once. Stored back to back, 16 streams a multiple
+    of 4 KiB apart (C*P*itemsize is one whenever C*P is a multiple of 1024) all fall into one set of
+    the L1 cache, which holds 8, and evict each other: at (32, 16, 32, 32) K32 the transforms took
+    2-6x as long. An odd number of lines apart, the 16 fall into 16 different sets.
+    """
+    line = max(1, 64 // item)
+    lines = -(-size // line)
+    return (lines + 1 - lines % 2) * line
+
+
+def _stack(buf, rows, cols):
+    """A (16, rows, cols) stack of C-contiguous matrices in the flat buffer ``buf``, :func:`_spacing`
+    apart; ``buf`` must hold ``16 * _spacing(rows * cols, buf.itemsize)`` elements."""
+    item = buf.itemsize
+    return np.lib.stride_tricks.as_strided(
+        buf, (16, rows, cols), (_spacing(rows * cols, item) * item, cols * item, item))
+
+
+def _new_stack(rows, cols, dtype):
+    return _stack(np.empty(16 * _spacing(rows * cols, np.dtype(dtype).itemsize), dtype), rows, cols)
+
+
+def _flat(stack):
+    """A stack from :func:`_stack` as numba's kernels take it: a flat view from its first element to
+    its last, and the elements from one matrix to the next."""
+    item, step = stack.itemsize, stack.strides[0] // stack.itemsize
+    return np.lib.stride_tricks.as_strided(stack, (15 * step + stack[0].size,), (item,)), step
+
+
 def transform_filters(w, nb=None):
     """U = G w G^T of every filter: w (K, C, 3, 3) -> U (16, K, C), entry (a, b) at 4*a + b.
 
@@ -138,7 +171,8 @@ def _transforms(macs):
 
 
 def transform_input(x, ph, pw, ho, wo, v=None, nb=None):
-    """V = B^T d B of every 4x4 input tile: x (N, C, H, W) -> V (16, C, N*TH*TW), written into ``v`` if given.
+    """V = B^T d B of every 4x4 input tile: x (N, C, H, W) -> V (16, C, N*TH*TW), written into ``v`` if
+    given (with numba's transforms, a :func:`_stack`).
 
     The tiles of image n come in row-major order at n*TH*TW; (TH, TW) = ceil((Hout, Wout)/2).
     ``nb``: numba's transforms (:func:`_transforms`) to use instead of numpy's slices.
@@ -146,8 +180,8 @@ def transform_input(x, ph, pw, ho, wo, v=None, nb=None):
     n, c, h, w = x.shape
     th, tw = _tiles(ho, wo)
     if nb is not None:
-        v = np.empty((16, c, n * th * tw), x.dtype) if v is None else v
-        nb.transform_input(x, ph, pw, th, tw, v)
+        v = _new_stack(c, n * th * tw, x.dtype) if v is None else v
+        nb.transform_input(x, ph, pw, th, tw, *_flat(v))
         return v
     hp, wp = 2 * th + 2, 2 * tw + 2  # the tiles' span: one row/column past the padded input if Hout/Wout is odd
     xp = np.zeros((n, c, hp, wp), x.dtype)
@@ -171,9 +205,10 @@ def _at(m0, m1, m2, m3, out0, out1, tmp):
 
 
 def transform_output(m, bias, out, nb=None):
-    """out (N, K, Hout, Wout) = A^T M A of every tile, plus ``bias`` (K,); m (16, K, N*TH*TW)."""
+    """out (N, K, Hout, Wout) = A^T M A of every tile, plus ``bias`` (K,); m (16, K, N*TH*TW) (with
+    numba's transforms, a :func:`_stack`)."""
     if nb is not None:
-        nb.transform_output(m, bias, out)
+        nb.transform_output(*_flat(m), bias, out)
         return
     n, k, ho, wo = out.shape
     th, tw = _tiles(ho, wo)
@@ -254,10 +289,10 @@ def correlate(x, u, ph, pw, ho, wo, b=None):
 
     def run(i):
         most = max((i1 - i0) * (t1 - t0) for i0, i1, t0, t1 in parts[i]) * tw  # tiles of the largest block
-        v, m = np.empty(16 * c * most, x.dtype), np.empty(16 * k * most, x.dtype)
+        v, m = (np.empty(16 * _spacing(r * most, x.itemsize), x.dtype) for r in (c, k))
         for i0, i1, t0, t1 in parts[i]:
             p = (i1 - i0) * (t1 - t0) * tw
-            vb, mb = v[: 16 * c * p].reshape(16, c, p), m[: 16 * k * p].reshape(16, k, p)
+            vb, mb = _stack(v, c, p), _stack(m, k, p)
             _correlate_block(x[i0:i1], u, b, ph, pw, ho, wo, t0, t1, out[i0:i1], vb, mb, nb)
 
     _threads.parallel(run, parts)
@@ -277,7 +312,7 @@ def cache_for(x, w, g, ws=None):
 def _output_tiles_adjoint(dout, th, tw, nb=None, dmt=None):
     """dM = A dY A^T of every 2x2 tile dY of dout (zero past its edge), tiles first: dout (N, K, Hout, Wout)
     -> dMt (16, N*TH*TW, K), dMt[ab, p, k] = dM[ab] of tile p of channel k; written into ``dmt`` if
-    given (numba's transforms only).
+    given (numba's transforms only; a :func:`_stack`).
 
     Tiles first, so that dw's products ``V[ab] @ dMt[ab]`` read both operands as stored (a row-major
     product with no transposed operand): with dM as (16, K, tiles), ``dM[ab] @ V[ab].T`` took 1.6x as
@@ -285,8 +320,8 @@ def _output_tiles_adjoint(dout, th, tw, nb=None, dmt=None):
     """
     n, k, ho, wo = dout.shape
     if nb is not None:
-        dmt = np.empty((16, n * th * tw, k), dout.dtype) if dmt is None else dmt
-        nb.output_adjoint(dout, th, tw, dmt)
+        dmt = _new_stack(n * th * tw, k, dout.dtype) if dmt is None else dmt
+        nb.output_adjoint(dout, th, tw, *_flat(dmt))
         return dmt
     dy = np.zeros((n, k, 2 * th, 2 * tw), dout.dtype)
     dy[:, :, :ho, :wo] = dout
@@ -344,12 +379,13 @@ def backward(dout, cache, ws=None):
     def run(i):
         dut, dub = np.zeros((16, g.c, g.k), x.dtype), np.empty((16, g.c, g.k), x.dtype)
         most = max((i1 - i0) * (t1 - t0) for i0, i1, t0, t1 in parts[i]) * tw  # tiles of the largest block
-        v = np.empty(16 * g.c * most, x.dtype)
-        dmt = np.empty(16 * g.k * most, x.dtype) if nb is not None else None  # numpy's adjoint makes its own
+        v = np.empty(16 * _spacing(g.c * most, x.itemsize), x.dtype)
+        # numpy's adjoint makes its own dMt
+        dmt = np.empty(16 * _spacing(g.k * most, x.itemsize), x.dtype) if nb is not None else None
         for i0, i1, t0, t1 in parts[i]:
             p = (i1 - i0) * (t1 - t0) * tw
-            vb = v[: 16 * g.c * p].reshape(16, g.c, p)
-            dmb = dmt[: 16 * g.k * p].reshape(16, p, g.k) if dmt is not None else None
+            vb = _stack(v, g.c, p)
+            dmb = _stack(dmt, p, g.k) if dmt is not None else None
             dut += _dw_block(x[i0:i1], dout[i0:i1], g, t0, t1, nb, vb, dmb, dub)
         return dut
 
