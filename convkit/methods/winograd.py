@@ -41,8 +41,10 @@ Backward:
 Speed: the transforms are only additions, but they read and write 4x the input (and the
 output) once more; at the benchmark's shapes they took as long as the products when written
 with numpy slices. With numba installed they run as compiled loops
-(:mod:`._winograd_kernels`), 2-3x faster; :func:`convkit.methods._numba.using` switches
-both this and the fast path to the numpy version.
+(:mod:`._winograd_kernels`), which leave the 16 products most of the time (about 60% of the
+forward's CPU time and 55% of the backward's at (8, 64, 56, 56) K64 in float32,
+``benchmarks/winograd_profile.py``); :func:`convkit.methods._numba.using`
+switches both this and the fast path to the numpy version.
 
 Accuracy: the transforms add and subtract up to 4 inputs (and halve 3 weights)
 before each product, so rounding errors grow a little over direct
@@ -108,8 +110,8 @@ def _spacing(size, item):
 
     The transforms read or write all 16 matrices at once. Stored back to back, 16 streams a multiple
     of 4 KiB apart (C*P*itemsize is one whenever C*P is a multiple of 1024) all fall into one set of
-    the L1 cache, which holds 8, and evict each other: at (32, 16, 32, 32) K32 the transforms took
-    2-6x as long. An odd number of lines apart, the 16 fall into 16 different sets.
+    the L1 cache, which holds 8, and evict each other: at (32, 16, 32, 32) K32, dw's adjoint took 4x
+    as long. An odd number of lines apart, the 16 fall into 16 different sets.
     """
     line = max(1, 64 // item)
     lines = -(-size // line)
@@ -119,7 +121,7 @@ def _spacing(size, item):
 def _stack(buf, rows, cols):
     """A (16, rows, cols) stack of C-contiguous matrices in the flat buffer ``buf``, :func:`_spacing`
     apart; ``buf`` must hold ``16 * _spacing(rows * cols, buf.itemsize)`` elements. (A view made by
-    ``np.ndarray``: ``as_strided`` took 20 us, ten times a band's other Python.)"""
+    ``np.ndarray``: ``np.lib.stride_tricks.as_strided`` took about 20 us a call, a few calls a band.)"""
     item = buf.itemsize
     return np.ndarray((16, rows, cols), buf.dtype, buf, 0, (_spacing(rows * cols, item) * item, cols * item, item))
 
@@ -314,8 +316,8 @@ def _output_tiles_adjoint(dout, th, tw, nb=None, dmt=None):
     given (numba's transforms only; a :func:`_stack`).
 
     Tiles first, so that dw's products ``V[ab] @ dMt[ab]`` read both operands as stored (a row-major
-    product with no transposed operand): with dM as (16, K, tiles), ``dM[ab] @ V[ab].T`` took 1.6x as
-    long in OpenBLAS here.
+    product with no transposed operand): with dM as (16, K, tiles), ``dM[ab] @ V[ab].T`` took 1.5-1.8x
+    as long in OpenBLAS here (64 x 64 x 196 products, float32).
     """
     n, k, ho, wo = dout.shape
     if nb is not None:
@@ -346,8 +348,9 @@ def transform_filters_adjoint(dut, nb=None):
     """dw = G^T dU G of every filter, the adjoint of :func:`transform_filters`: dut (16, C, K), dU's
     entry (a, b) at 4*a + b and transposed (dw's products give dU^T) -> dw (K, C, 3, 3).
 
-    ``nb``: numba's transforms, which also keep BLAS out (numpy's einsum calls it, and OpenBLAS's
-    threads, woken between the backward's two threaded phases, then spin on the cores they need).
+    ``nb``: numba's transforms instead of numpy's einsum. They also keep BLAS out of the gap between
+    the backward's two threaded phases: a multi-threaded BLAS call there wakes OpenBLAS's threads,
+    which then spin for a while on the cores the next phase needs.
     """
     c, k = dut.shape[1:]
     if nb is not None:
