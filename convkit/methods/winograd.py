@@ -70,6 +70,13 @@ BLOCK_BYTES = 2**21
 #: 1.64-1.65x for dx and 0.71-1.18x for dw (``benchmarks/conv_speed.py`` prints the ratio).
 RTOL = {np.dtype(np.float32): 32 * float(np.finfo(np.float32).eps), np.dtype(np.float64): 32 * float(np.finfo(np.float64).eps)}
 
+#: Tiles summed in one of dw's 16 products, ``V[ab] @ dMt[ab]``, before the next chunk's are added.
+#: OpenBLAS (SkylakeX) multiplied a (32, 16, 32, 32) block's (16, 512) @ (512, 32) with 3.5x the
+#: float32 error of the same product with a transposed operand, and dw's error came to 2.0x the
+#: direct path's (RMS, ``make bench``); in chunks of 128 tiles, 1.2x, for 4-9% more time in the
+#: products (chunks of 64: a little more exact, 1.3-1.4x slower).
+DW_TILES = 128
+
 #: The transform matrices of F(2, 3) (Lavin and Gray 2016), as in the module docstring: the 2-D
 #: form nests them, Y = AT @ ((G @ w @ G.T) * (BT @ d @ BT.T)) @ AT.T. The code below applies
 #: them as the additions they stand for.
@@ -361,13 +368,14 @@ def transform_filters_adjoint(dut, nb=None):
     return np.ascontiguousarray(np.einsum("ai,abck,bj->kcij", G, dut.reshape(4, 4, c, k), G, optimize=True))
 
 
-def _dw_block(x, dout, g, t0, t1, nb, v, dmt, dut):
-    """dU^T (16, C, K) of tile rows [t0, t1) of a block of images, into dut; v and dmt are scratch for
-    the band's V and dMt."""
+def _dw_block(x, dout, g, t0, t1, nb, v, dmt, dub, dut):
+    """Add dU^T (16, C, K) of tile rows [t0, t1) of a block of images to dut, :data:`DW_TILES` tiles
+    at a time; v, dmt and dub are scratch for the band's V, dMt and one product."""
     r0, r1, top, hob = _band(g.h, g.ph, g.ho, t0, t1)
     v = transform_input(x[:, :, r0:r1], top, g.pw, hob, g.wo, v, nb)
     dmt = _output_tiles_adjoint(dout[:, :, 2 * t0 : 2 * t0 + hob], t1 - t0, (g.wo + 1) // 2, nb, dmt)
-    return _gemms(v, dmt, dut)
+    for p in range(0, v.shape[2], DW_TILES):
+        dut += _gemms(v[:, :, p : p + DW_TILES], dmt[:, p : p + DW_TILES], dub)
 
 
 def backward(dout, cache, ws=None):
@@ -388,7 +396,7 @@ def backward(dout, cache, ws=None):
             p = (i1 - i0) * (t1 - t0) * tw
             vb = _stack(v, g.c, p)
             dmb = _stack(dmt, p, g.k) if dmt is not None else None
-            dut += _dw_block(x[i0:i1], dout[i0:i1], g, t0, t1, nb, vb, dmb, dub)
+            _dw_block(x[i0:i1], dout[i0:i1], g, t0, t1, nb, vb, dmb, dub, dut)
         return dut
 
     dw = transform_filters_adjoint(sum(_threads.parallel(run, parts)), nb)
