@@ -14,7 +14,8 @@ as a list of records ``{"shape": [N, C, H, W, K, F], "dtype", "contestant",
   (forward ``W_row @ cols``; backward ``dout @ cols.T`` and ``W_row.T @ dout``)
   on ready-made operands: no im2col, col2im, transposes or allocation.
 * "winograd" is F(2x2, 3x3) (:mod:`convkit.methods.winograd`): 4/9 of the
-  floor's multiply-adds, plus transforms.
+  floor's multiply-adds, plus transforms. ``benchmarks/winograd_profile.py``
+  shows where its time goes, phase by phase, per band of tile rows.
 * Methods run as a layer does: forward keeps its cache, backward uses it; the
   fast path keeps its buffers between calls (its workspace), as Conv2D does.
   "backward" is the backward pass alone (dx, dw, db) from one forward's cache.
