@@ -50,8 +50,8 @@ METHODS = ("loops", "matrix", "im2col", "fast")
 SPECIALISED = ("winograd", "fft")
 
 #: The method every function and layer uses unless told otherwise: the fastest that computes every
-#: geometry (``make bench`` and Chapter 10 measure it against the others; ``winograd`` was not faster
-#: on the CPUs measured, and it computes only 3x3 stride-1 kernels).
+#: geometry (``make bench`` and Chapter 10 measure it against the others; ``winograd`` is faster on
+#: large 3x3 stride-1 layers, the benchmark's, but computes only those and rounds differently).
 DEFAULT = "fast"
 
 #: Fastest first on large inputs: the order in which the memory guard suggests another method.

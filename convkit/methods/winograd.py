@@ -33,15 +33,18 @@ Backward:
   middle H x W cropped).
 * ``dw`` is Winograd too: the adjoint of the forward with respect to U. Each
   tile's ``dM = A dY A^T`` (dY the tile's 2x2 of ``dout``, zero past its
-  edge), ``dU[ab] = dM[ab] @ V[ab]^T`` (16 matrix products again, over P) and
+  edge), ``dU[ab]^T = V[ab] @ dM[ab]^T`` (16 matrix products again, over P;
+  dM is stored tiles first, so neither operand is transposed) and
   ``dw = G^T dU G``.
 * ``db`` is ``dout`` summed.
 
 Speed: the transforms are only additions, but they read and write 4x the input (and the
 output) once more; at the benchmark's shapes they took as long as the products when written
 with numpy slices. With numba installed they run as compiled loops
-(:mod:`._winograd_kernels`), 2-3x faster; :func:`convkit.methods._numba.using` switches
-both this and the fast path to the numpy version.
+(:mod:`._winograd_kernels`), which leave the 16 products most of the time (about 60% of the
+forward's CPU time and 55% of the backward's at (8, 64, 56, 56) K64 in float32,
+``benchmarks/winograd_profile.py``); :func:`convkit.methods._numba.using`
+switches both this and the fast path to the numpy version.
 
 Accuracy: the transforms add and subtract up to 4 inputs (and halve 3 weights)
 before each product, so rounding errors grow a little over direct
@@ -66,6 +69,13 @@ BLOCK_BYTES = 2**21
 #: error at the benchmark's shapes, 0.76-0.86x the direct (fast path's) error for the forward,
 #: 1.64-1.65x for dx and 0.71-1.18x for dw (``benchmarks/conv_speed.py`` prints the ratio).
 RTOL = {np.dtype(np.float32): 32 * float(np.finfo(np.float32).eps), np.dtype(np.float64): 32 * float(np.finfo(np.float64).eps)}
+
+#: Tiles summed in one of dw's 16 products, ``V[ab] @ dMt[ab]``, before the next chunk's are added.
+#: OpenBLAS (SkylakeX) multiplied a (32, 16, 32, 32) block's (16, 512) @ (512, 32) with 3.5x the
+#: float32 error of the same product with a transposed operand, and dw's error came to 2.0x the
+#: direct path's (RMS, ``make bench``); in chunks of 128 tiles, 1.2x, for 4-9% more time in the
+#: products (chunks of 64: a little more exact, 1.3-1.4x slower).
+DW_TILES = 128
 
 #: The transform matrices of F(2, 3) (Lavin and Gray 2016), as in the module docstring: the 2-D
 #: form nests them, Y = AT @ ((G @ w @ G.T) * (BT @ d @ BT.T)) @ AT.T. The code below applies
@@ -99,6 +109,38 @@ def supports(g) -> bool:
 
 def _tiles(ho, wo):
     return (ho + 1) // 2, (wo + 1) // 2
+
+
+def _spacing(size, item):
+    """Elements from one matrix of a stack of 16 (V, M, dMt) to the next, for matrices of ``size``
+    elements: ``size`` rounded up to an odd number of 64-byte cache lines.
+
+    The transforms read or write all 16 matrices at once. Stored back to back, 16 streams a multiple
+    of 4 KiB apart (C*P*itemsize is one whenever C*P is a multiple of 1024) all fall into one set of
+    the L1 cache, which holds 8, and evict each other: at (32, 16, 32, 32) K32, dw's adjoint took 4x
+    as long. An odd number of lines apart, the 16 fall into 16 different sets.
+    """
+    line = max(1, 64 // item)
+    lines = -(-size // line)
+    return (lines + 1 - lines % 2) * line
+
+
+def _stack(buf, rows, cols):
+    """A (16, rows, cols) stack of C-contiguous matrices in the flat buffer ``buf``, :func:`_spacing`
+    apart; ``buf`` must hold ``16 * _spacing(rows * cols, buf.itemsize)`` elements. (A view made by
+    ``np.ndarray``: ``np.lib.stride_tricks.as_strided`` took about 20 us a call, a few calls a band.)"""
+    item = buf.itemsize
+    return np.ndarray((16, rows, cols), buf.dtype, buf, 0, (_spacing(rows * cols, item) * item, cols * item, item))
+
+
+def _new_stack(rows, cols, dtype):
+    return _stack(np.empty(16 * _spacing(rows * cols, np.dtype(dtype).itemsize), dtype), rows, cols)
+
+
+def _flat(stack):
+    """A stack from :func:`_stack` as numba's kernels take it: its flat buffer, and the elements from
+    one matrix to the next."""
+    return stack.base, stack.strides[0] // stack.itemsize
 
 
 def transform_filters(w, nb=None):
@@ -137,7 +179,8 @@ def _transforms(macs):
 
 
 def transform_input(x, ph, pw, ho, wo, v=None, nb=None):
-    """V = B^T d B of every 4x4 input tile: x (N, C, H, W) -> V (16, C, N*TH*TW), written into ``v`` if given.
+    """V = B^T d B of every 4x4 input tile: x (N, C, H, W) -> V (16, C, N*TH*TW), written into ``v`` if
+    given (with numba's transforms, a :func:`_stack`).
 
     The tiles of image n come in row-major order at n*TH*TW; (TH, TW) = ceil((Hout, Wout)/2).
     ``nb``: numba's transforms (:func:`_transforms`) to use instead of numpy's slices.
@@ -145,8 +188,8 @@ def transform_input(x, ph, pw, ho, wo, v=None, nb=None):
     n, c, h, w = x.shape
     th, tw = _tiles(ho, wo)
     if nb is not None:
-        v = np.empty((16, c, n * th * tw), x.dtype) if v is None else v
-        nb.transform_input(x, ph, pw, th, tw, v)
+        v = _new_stack(c, n * th * tw, x.dtype) if v is None else v
+        nb.transform_input(x, ph, pw, th, tw, *_flat(v))
         return v
     hp, wp = 2 * th + 2, 2 * tw + 2  # the tiles' span: one row/column past the padded input if Hout/Wout is odd
     xp = np.zeros((n, c, hp, wp), x.dtype)
@@ -170,9 +213,10 @@ def _at(m0, m1, m2, m3, out0, out1, tmp):
 
 
 def transform_output(m, bias, out, nb=None):
-    """out (N, K, Hout, Wout) = A^T M A of every tile, plus ``bias`` (K,); m (16, K, N*TH*TW)."""
+    """out (N, K, Hout, Wout) = A^T M A of every tile, plus ``bias`` (K,); m (16, K, N*TH*TW) (with
+    numba's transforms, a :func:`_stack`)."""
     if nb is not None:
-        nb.transform_output(m, bias, out)
+        nb.transform_output(*_flat(m), bias, out)
         return
     n, k, ho, wo = out.shape
     th, tw = _tiles(ho, wo)
@@ -253,10 +297,10 @@ def correlate(x, u, ph, pw, ho, wo, b=None):
 
     def run(i):
         most = max((i1 - i0) * (t1 - t0) for i0, i1, t0, t1 in parts[i]) * tw  # tiles of the largest block
-        v, m = np.empty(16 * c * most, x.dtype), np.empty(16 * k * most, x.dtype)
+        v, m = (np.empty(16 * _spacing(r * most, x.itemsize), x.dtype) for r in (c, k))
         for i0, i1, t0, t1 in parts[i]:
             p = (i1 - i0) * (t1 - t0) * tw
-            vb, mb = v[: 16 * c * p].reshape(16, c, p), m[: 16 * k * p].reshape(16, k, p)
+            vb, mb = _stack(v, c, p), _stack(m, k, p)
             _correlate_block(x[i0:i1], u, b, ph, pw, ho, wo, t0, t1, out[i0:i1], vb, mb, nb)
 
     _threads.parallel(run, parts)
@@ -273,65 +317,89 @@ def cache_for(x, w, g, ws=None):
     return (x, w, g)
 
 
-def _output_tiles_adjoint(dout, th, tw, nb=None, dm=None):
-    """dM = A dY A^T of every 2x2 tile of dout (zero past its edge): (N, K, Hout, Wout) -> (16, K, N*TH*TW),
-    written into ``dm`` if given (numba's transforms only)."""
+def _output_tiles_adjoint(dout, th, tw, nb=None, dmt=None):
+    """dM = A dY A^T of every 2x2 tile dY of dout (zero past its edge), tiles first: dout (N, K, Hout, Wout)
+    -> dMt (16, N*TH*TW, K), dMt[ab, p, k] = dM[ab] of tile p of channel k; written into ``dmt`` if
+    given (numba's transforms only; a :func:`_stack`).
+
+    Tiles first, so that dw's products ``V[ab] @ dMt[ab]`` read both operands as stored (a row-major
+    product with no transposed operand): with dM as (16, K, tiles), ``dM[ab] @ V[ab].T`` took 1.5-1.8x
+    as long in OpenBLAS here (64 x 64 x 196 products, float32).
+    """
     n, k, ho, wo = dout.shape
     if nb is not None:
-        dm = np.empty((16, k, n * th * tw), dout.dtype) if dm is None else dm
-        nb.output_adjoint(dout, th, tw, dm)
-        return dm
+        dmt = _new_stack(n * th * tw, k, dout.dtype) if dmt is None else dmt
+        nb.output_adjoint(dout, th, tw, *_flat(dmt))
+        return dmt
     dy = np.zeros((n, k, 2 * th, 2 * tw), dout.dtype)
     dy[:, :, :ho, :wo] = dout
-    dm = np.empty((4, 4, k, n, th, tw), dout.dtype)
-    e = np.empty((2, 4, n, k, th, tw), dout.dtype)
+    dm = np.empty((4, 4, n, th, tw, k), dout.dtype)
+    e = np.empty((2, 4, n, th, tw, k), dout.dtype)
     for r in range(2):  # over s: columns of A (a row r of the tile at a time)
-        y0, y1 = dy[:, :, r::2, 0::2], dy[:, :, r::2, 1::2]
+        y0 = dy[:, :, r::2, 0::2].transpose(0, 2, 3, 1)  # (N, TH, TW, K)
+        y1 = dy[:, :, r::2, 1::2].transpose(0, 2, 3, 1)
         e[r, 0] = y0
         np.add(y0, y1, out=e[r, 1])
         np.subtract(y0, y1, out=e[r, 2])
         np.negative(y1, out=e[r, 3])
     for b in range(4):  # over r
         z0, z1 = e[0, b], e[1, b]
-        dm[0, b] = z0.transpose(1, 0, 2, 3)
-        np.add(z0, z1, out=dm[1, b].transpose(1, 0, 2, 3))
-        np.subtract(z0, z1, out=dm[2, b].transpose(1, 0, 2, 3))
-        np.negative(z1, out=dm[3, b].transpose(1, 0, 2, 3))
-    return dm.reshape(16, k, n * th * tw)
+        dm[0, b] = z0
+        np.add(z0, z1, out=dm[1, b])
+        np.subtract(z0, z1, out=dm[2, b])
+        np.negative(z1, out=dm[3, b])
+    return dm.reshape(16, n * th * tw, k)
 
 
-def _dw_block(x, dout, g, t0, t1, nb, v, dm, du):
-    """dU (16, K, C) of tile rows [t0, t1) of a block of images, into du; v and dm are scratch for the
-    band's V and dM."""
+def transform_filters_adjoint(dut, nb=None):
+    """dw = G^T dU G of every filter, the adjoint of :func:`transform_filters`: dut (16, C, K), dU's
+    entry (a, b) at 4*a + b and transposed (dw's products give dU^T) -> dw (K, C, 3, 3).
+
+    ``nb``: numba's transforms instead of numpy's einsum. They also keep BLAS out of the gap between
+    the backward's two threaded phases: a multi-threaded BLAS call there wakes OpenBLAS's threads,
+    which then spin for a while on the cores the next phase needs.
+    """
+    c, k = dut.shape[1:]
+    if nb is not None:
+        dw = np.empty((k, c, 3, 3), dut.dtype)
+        nb.transform_filters_adjoint(dut, dw)
+        return dw
+    G = _G.astype(dut.dtype)
+    return np.ascontiguousarray(np.einsum("ai,abck,bj->kcij", G, dut.reshape(4, 4, c, k), G, optimize=True))
+
+
+def _dw_block(x, dout, g, t0, t1, nb, v, dmt, dub, dut):
+    """Add dU^T (16, C, K) of tile rows [t0, t1) of a block of images to dut, :data:`DW_TILES` tiles
+    at a time; v, dmt and dub are scratch for the band's V, dMt and one product."""
     r0, r1, top, hob = _band(g.h, g.ph, g.ho, t0, t1)
     v = transform_input(x[:, :, r0:r1], top, g.pw, hob, g.wo, v, nb)
-    dm = _output_tiles_adjoint(dout[:, :, 2 * t0 : 2 * t0 + hob], t1 - t0, (g.wo + 1) // 2, nb, dm)
-    return _gemms(dm, v.transpose(0, 2, 1), du)
+    dmt = _output_tiles_adjoint(dout[:, :, 2 * t0 : 2 * t0 + hob], t1 - t0, (g.wo + 1) // 2, nb, dmt)
+    for p in range(0, v.shape[2], DW_TILES):
+        dut += _gemms(v[:, :, p : p + DW_TILES], dmt[:, p : p + DW_TILES], dub)
 
 
 def backward(dout, cache, ws=None):
     """dx by Winograd (a correlation of dout with the rotated kernel), dw by Winograd's adjoint, db summed."""
     x, w, g = cache
     th, tw = _tiles(g.ho, g.wo)
-    # dw: dU[ab] = sum over the tiles of dM[ab] @ V[ab]^T, then dw = G^T dU G.
+    # dw: dU[ab]^T = sum over the tiles of V[ab] @ dMt[ab], then dw = G^T dU G.
     parts = _blocks_per_part(g.n, th, 16 * g.n * g.k * g.c * th * tw, 16 * (g.c + g.k) * tw * x.itemsize)
     nb = _transforms(g.macs)
 
     def run(i):
-        du, dub = np.zeros((16, g.k, g.c), x.dtype), np.empty((16, g.k, g.c), x.dtype)
+        dut, dub = np.zeros((16, g.c, g.k), x.dtype), np.empty((16, g.c, g.k), x.dtype)
         most = max((i1 - i0) * (t1 - t0) for i0, i1, t0, t1 in parts[i]) * tw  # tiles of the largest block
-        v = np.empty(16 * g.c * most, x.dtype)
-        dm = np.empty(16 * g.k * most, x.dtype) if nb is not None else None  # numpy's adjoint makes its own
+        v = np.empty(16 * _spacing(g.c * most, x.itemsize), x.dtype)
+        # numpy's adjoint makes its own dMt
+        dmt = np.empty(16 * _spacing(g.k * most, x.itemsize), x.dtype) if nb is not None else None
         for i0, i1, t0, t1 in parts[i]:
             p = (i1 - i0) * (t1 - t0) * tw
-            vb = v[: 16 * g.c * p].reshape(16, g.c, p)
-            dmb = dm[: 16 * g.k * p].reshape(16, g.k, p) if dm is not None else None
-            du += _dw_block(x[i0:i1], dout[i0:i1], g, t0, t1, nb, vb, dmb, dub)
-        return du
+            vb = _stack(v, g.c, p)
+            dmb = _stack(dmt, p, g.k) if dmt is not None else None
+            _dw_block(x[i0:i1], dout[i0:i1], g, t0, t1, nb, vb, dmb, dub, dut)
+        return dut
 
-    du = sum(_threads.parallel(run, parts)).reshape(4, 4, g.k, g.c)
-    G = _G.astype(x.dtype)
-    dw = np.einsum("ai,abkc,bj->kcij", G, du, G, optimize=True)
+    dw = transform_filters_adjoint(sum(_threads.parallel(run, parts)), nb)
     # dx: the full correlation of dout with w rotated, then the H x W that x had (crop P - 2 when P > 2).
     w_rot = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))  # (C, K, 3, 3)
     qh, qw = max(2 - g.ph, 0), max(2 - g.pw, 0)
@@ -339,7 +407,7 @@ def backward(dout, cache, ws=None):
     full = correlate(dout, transform_filters(w_rot, nb), qh, qw, fh, fw)
     oh, ow = max(g.ph - 2, 0), max(g.pw - 2, 0)
     dx = full if (oh, ow) == (0, 0) else np.ascontiguousarray(full[:, :, oh : oh + g.h, ow : ow + g.w])
-    return dx, np.ascontiguousarray(dw), dout.sum(axis=(0, 2, 3))
+    return dx, dw, dout.sum(axis=(0, 2, 3))
 
 
 def _correlate_bytes(n, c, k, ho, wo, item):
