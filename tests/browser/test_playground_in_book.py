@@ -4,6 +4,7 @@ The reader draws with the mouse and with the keyboard and picks test digits; eac
 must be convkit's, computed here with the weights the page holds (read from its saved widget state).
 On a phone (390 px), light and dark, nothing is wider than the screen.
 """
+import base64
 import json
 import re
 
@@ -24,13 +25,18 @@ def page_state(page):
     return next(m["state"] for m in models if "layers" in m["state"])
 
 
+def float32s(text):
+    """A saved weight array: little-endian float32 bytes in base64 (convkit/playground.py)."""
+    return np.frombuffer(base64.b64decode(text), dtype="<f4")
+
+
 def net_of(state):
     """convkit's network with the page's (float32) weights."""
     net = make_net(0)
     for layer, saved in zip(net, state["layers"]):
         if hasattr(layer, "W"):
-            layer.W = np.array(saved["W"], dtype=np.float32).astype(np.float64).reshape(layer.W.shape)
-            layer.b = np.array(saved["b"], dtype=np.float32).astype(np.float64)
+            layer.W = float32s(saved["W"]).astype(np.float64).reshape(layer.W.shape)
+            layer.b = float32s(saved["b"]).astype(np.float64).reshape(layer.b.shape)
     return net
 
 
