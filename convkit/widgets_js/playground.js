@@ -105,16 +105,23 @@ const OPS = {
   conv,
   maxpool,
   linear,
-  relu: (t) => ({ shape: t.shape, data: t.data.map((v) => (v > 0 ? v : 0)) }),
+  relu: (t) => {
+    const out = new Float32Array(t.data.length);
+    for (let i = 0; i < out.length; i++) out[i] = t.data[i] > 0 ? t.data[i] : 0;
+    return { shape: t.shape, data: out };
+  },
   flatten: (t) => ({ shape: [t.data.length], data: t.data }), // (C, H, W) in C order: convkit's reshape
 };
 
 // The state holds each weight array as its float32 numbers' little-endian bytes in base64 (convkit/playground.py):
-// a third of the room a JSON list of decimals takes, and decoded here without parsing a number.
+// 33 kB for Chapter 9's network where a JSON list of the decimals took 78 kB, and decoded without parsing a number.
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 function float32s(text, count, what) {
-  const bytes = atob(text), view = new DataView(new ArrayBuffer(bytes.length));
-  for (let i = 0; i < bytes.length; i++) view.setUint8(i, bytes.charCodeAt(i));
+  const chars = atob(text), bytes = new Uint8Array(chars.length);
+  for (let i = 0; i < chars.length; i++) bytes[i] = chars.charCodeAt(i);
   if (bytes.length !== 4 * count) throw new Error(`${what}: ${count} float32 numbers expected, got ${bytes.length} bytes`);
+  if (LITTLE_ENDIAN) return new Float32Array(bytes.buffer);
+  const view = new DataView(bytes.buffer);
   return Float32Array.from({ length: count }, (_, i) => view.getFloat32(4 * i, true));
 }
 
@@ -170,7 +177,7 @@ function mapFigure(parent, [C, H, W]) {
   cv.width = Math.round(width * dpr); cv.height = Math.round(height * dpr);
   cv.style.width = `${width}px`; cv.style.height = `${height}px`;
   parent.appendChild(fig);
-  return { fig, cv, dpr, caption: fig.querySelector("figcaption") };
+  return { cv, dpr, caption: fig.querySelector("figcaption") };
 }
 
 // The maps' cells as pixels, written into one ImageData (thousands of fillRect calls were the slowest part of
