@@ -52,10 +52,10 @@ def test_state_holds_the_nets_weights_as_float32(trained):
     assert w.ink == 1.0 == data.x_test.max()
     assert repr(w) == "DigitPlayground(input 8x8, 8 layers, 6090 float32 weights, 20 test digits)"
     assert "export function forward" in str(w._esm) and "export default" in str(w._esm)
-    # The state stays small: the weights' float32 bytes in base64, 20 digits (59.5 kB; 102.6 kB with the
+    # The state stays small: the weights' float32 bytes in base64, 20 digits (about 60 kB; 102.6 kB with the
     # weights as a JSON list of decimals, which the page also had to parse before the widget could start).
     size = len(json.dumps(w.get_state()))
-    assert size < 62_000, size
+    assert size < 64_000, size
 
 
 def float32s(text):
