@@ -105,13 +105,33 @@ const OPS = {
   conv,
   maxpool,
   linear,
-  relu: (t) => ({ shape: t.shape, data: t.data.map((v) => (v > 0 ? v : 0)) }),
+  relu: (t) => {
+    const out = new Float32Array(t.data.length);
+    for (let i = 0; i < out.length; i++) out[i] = t.data[i] > 0 ? t.data[i] : 0;
+    return { shape: t.shape, data: out };
+  },
   flatten: (t) => ({ shape: [t.data.length], data: t.data }), // (C, H, W) in C order: convkit's reshape
 };
 
-// The weights as Float32Arrays, made once per state (the state holds plain lists of float32 values).
+// The state holds each weight array as its float32 numbers' little-endian bytes in base64 (convkit/playground.py):
+// 33 kB for Chapter 9's network where a JSON list of the decimals took 78 kB, and decoded without parsing a number.
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+function float32s(text, count, what) {
+  const chars = atob(text), bytes = new Uint8Array(chars.length);
+  for (let i = 0; i < chars.length; i++) bytes[i] = chars.charCodeAt(i);
+  if (bytes.length !== 4 * count) throw new Error(`${what}: ${count} float32 numbers expected, got ${bytes.length} bytes`);
+  if (LITTLE_ENDIAN) return new Float32Array(bytes.buffer);
+  const view = new DataView(bytes.buffer);
+  return Float32Array.from({ length: count }, (_, i) => view.getFloat32(4 * i, true));
+}
+
+// The weights as Float32Arrays, decoded once per state.
 function prepare(layers) {
-  return layers.map((L) => (L.W && !L.w32 ? { ...L, w32: Float32Array.from(L.W), b32: Float32Array.from(L.b) } : L));
+  return layers.map((L) => {
+    if (L.W === undefined || L.w32) return L;
+    const [n, m] = L.op === "conv" ? [L.k * L.c * L.fh * L.fw, L.k] : [L.out * L.in, L.out];
+    return { ...L, w32: float32s(L.W, n, `${L.op} weights`), b32: float32s(L.b, m, `${L.op} bias`) };
+  });
 }
 
 // Softmax in float32, shifted by the largest logit (no overflow).
@@ -147,34 +167,47 @@ function layerName(L, shapeIn) {
 // orange for positive values, blue for negative, white for 0, on one scale per layer.
 const MAP_PX = 32, GAP = 4, PER_ROW = 8;
 
-function drawMaps(box, t) {
-  const [C, H, W] = t.shape, scale = Math.max(1e-12, ...t.data.map(Math.abs));
-  const cell = MAP_PX / Math.max(H, W), rows = Math.ceil(C / PER_ROW), dpr = window.devicePixelRatio || 1;
+// A layer's figure: its caption and a canvas of the size its maps need, drawn later by paintMaps.
+function mapFigure(parent, [C, H, W]) {
+  const fig = document.createElement("figure"), dpr = window.devicePixelRatio || 1;
+  fig.className = "ck-layer";
+  fig.innerHTML = `<figcaption></figcaption><div class="ck-maps" aria-hidden="true"><canvas></canvas></div>`;
+  const cv = fig.querySelector("canvas"), rows = Math.ceil(C / PER_ROW);
   const width = Math.min(C, PER_ROW) * (MAP_PX + GAP) - GAP, height = rows * (MAP_PX + GAP) - GAP;
-  let cv = box.querySelector("canvas");
-  if (!cv) {
-    cv = box.appendChild(document.createElement("canvas"));
-    cv.width = Math.round(width * dpr); cv.height = Math.round(height * dpr);
-    cv.style.width = `${width}px`; cv.style.height = `${height}px`;
-  }
-  const ctx = cv.getContext("2d");
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  ctx.clearRect(0, 0, width, height);
+  cv.width = Math.round(width * dpr); cv.height = Math.round(height * dpr);
+  cv.style.width = `${width}px`; cv.style.height = `${height}px`;
+  parent.appendChild(fig);
+  return { cv, dpr, caption: fig.querySelector("figcaption") };
+}
+
+// The maps' cells as pixels, written into one ImageData (thousands of fillRect calls were the slowest part of
+// the widget's start on a slow phone), then each map's frame.
+function paintMaps({ cv, dpr }, t, scale) {
+  const [C, H, W] = t.shape, cell = MAP_PX / Math.max(H, W), ctx = cv.getContext("2d");
+  const image = ctx.createImageData(cv.width, cv.height), px = image.data, at = (v) => Math.round(v * dpr);
   for (let c = 0; c < C; c++) {
     const x0 = (c % PER_ROW) * (MAP_PX + GAP), y0 = Math.floor(c / PER_ROW) * (MAP_PX + GAP);
     for (let i = 0; i < H; i++) {
       for (let j = 0; j < W; j++) {
         const v = t.data[(c * H + i) * W + j], a = Math.min(1, Math.abs(v) / scale);
         const [r, g, b] = (v >= 0 ? [213, 94, 0] : [0, 114, 178]).map((u) => Math.round(255 - a * (255 - u)));
-        ctx.fillStyle = `rgb(${r}, ${g}, ${b})`;
-        ctx.fillRect(x0 + j * cell, y0 + i * cell, cell, cell);
+        for (let y = at(y0 + i * cell); y < at(y0 + (i + 1) * cell); y++) {
+          for (let x = at(x0 + j * cell), e = at(x0 + (j + 1) * cell); x < e; x++) {
+            const p = 4 * (y * cv.width + x);
+            px[p] = r; px[p + 1] = g; px[p + 2] = b; px[p + 3] = 255;
+          }
+        }
       }
     }
-    ctx.strokeStyle = "#999";
-    ctx.lineWidth = 1;
+  }
+  ctx.putImageData(image, 0, 0);
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.strokeStyle = "#999";
+  ctx.lineWidth = 1;
+  for (let c = 0; c < C; c++) {
+    const x0 = (c % PER_ROW) * (MAP_PX + GAP), y0 = Math.floor(c / PER_ROW) * (MAP_PX + GAP);
     ctx.strokeRect(x0 + 0.5, y0 + 0.5, W * cell - 1, H * cell - 1);
   }
-  return scale;
 }
 
 function shell(el, H, W) {
@@ -270,6 +303,11 @@ function render({ model, el }) {
   probs.innerHTML = Array.from({ length: 10 }, (_, d) => `<tr><th scope="row">${d}</th><td class="ck-barcell">`
     + `<div class="ck-bar" aria-hidden="true"></div></td><td class="ck-pct"></td></tr>`).join("");
   const boxes = [];
+  // The feature maps are painted after the rest: on the first view after the browser has shown the grid, the
+  // bars and the answer (so the widget appears without waiting for them), then once a frame, however many
+  // cells a stroke of the pointer paints in it.
+  let queued = null, frame = 0;
+  const paintQueued = () => { frame = 0; queued.forEach(([box, o, scale]) => paintMaps(box, o, scale)); };
   const draw = () => {
     const image = model.get("image"), n = samples.findIndex((s) => same(s, image));
     pick.value = String(n);
@@ -284,23 +322,22 @@ function render({ model, el }) {
     pred.textContent = `The network reads ${aDigit(best)} (probability ${p[best].toFixed(2)})`
       + (n >= 0 ? `; the test digit's label is ${labels[n]}.` : ".");
     let shapeIn = [1, H, W];
+    const first = queued === null;
+    queued = [];
     outputs.forEach((o, m) => {
       if (o.shape.length !== 3) { shapeIn = o.shape; return; }
-      if (!boxes[m]) {
-        const fig = document.createElement("figure");
-        fig.className = "ck-layer";
-        fig.innerHTML = `<figcaption></figcaption><div class="ck-maps" aria-hidden="true"></div>`;
-        root.querySelector(".ck-layers").appendChild(fig);
-        boxes[m] = fig;
-      }
-      const scale = drawMaps(boxes[m].querySelector(".ck-maps"), o);
-      boxes[m].querySelector("figcaption").textContent = `After ${layerName(o.layer, shapeIn)}: ${o.shape[0]} maps `
+      if (!boxes[m]) boxes[m] = mapFigure(root.querySelector(".ck-layers"), o.shape);
+      const scale = o.data.reduce((a, v) => Math.max(a, Math.abs(v)), 1e-12);
+      boxes[m].caption.textContent = `After ${layerName(o.layer, shapeIn)}: ${o.shape[0]} maps `
         + `${o.shape[1]}×${o.shape[2]}, largest |value| ${fmt(scale)}`;
+      queued.push([boxes[m], o, scale]);
       shapeIn = o.shape;
     });
+    if (!frame) frame = requestAnimationFrame(() => (first ? setTimeout(paintQueued, 0) : paintQueued()));
   };
   model.on("change:image", draw);
   draw();
+  return () => cancelAnimationFrame(frame);
 }
 
 export default { render };

@@ -87,15 +87,39 @@ function stepControls(root, model, count, what) {
       max="${count - 1}" value="0"></label><span class="ck-pos" aria-hidden="true"></span>`;
   root.appendChild(bar);
   const set = (v) => { model.set("step", ((v % count) + count) % count); model.save_changes(); };
-  bar.querySelector(".ck-prev").addEventListener("click", () => set(model.get("step") - 1));
-  bar.querySelector(".ck-next").addEventListener("click", () => set(model.get("step") + 1));
-  bar.querySelector(".ck-slider").addEventListener("input", (e) => set(Number(e.target.value)));
+  stepButtons((sel) => bar.querySelector(sel), model, set);
   return (label) => {
     const step = model.get("step");
     bar.querySelector(".ck-slider").value = String(step);
     bar.querySelector(".ck-slider").setAttribute("aria-valuetext", `${what} ${step + 1} of ${count}: ${label}`);
     bar.querySelector(".ck-pos").textContent = `${step + 1} of ${count}`;
   };
+}
+
+// Previous / Next / slider (and Play, where the widget has one) wired to `setStep`, which wraps a position into
+// range and saves it. The widget draws the controls' state itself. Returns `stop`, which pauses Play.
+function stepButtons($, model, setStep) {
+  let timer = null;
+  const play = $(".ck-play");
+  const stop = () => {
+    clearInterval(timer);
+    timer = null;
+    if (!play) return;
+    play.textContent = "▶ Play";
+    play.setAttribute("aria-pressed", "false");
+  };
+  $(".ck-prev").addEventListener("click", () => setStep(model.get("step") - 1));
+  $(".ck-next").addEventListener("click", () => setStep(model.get("step") + 1));
+  $(".ck-slider").addEventListener("input", (e) => setStep(Number(e.target.value)));
+  if (play) {
+    play.addEventListener("click", () => {
+      if (timer) return stop();
+      play.textContent = "⏸ Pause";
+      play.setAttribute("aria-pressed", "true");
+      timer = setInterval(() => setStep(model.get("step") + 1), 900);
+    });
+  }
+  return stop;
 }
 
 function shell(el, html) {
@@ -151,7 +175,6 @@ function renderWindows({ model, el }) {
   fill($(".ck-padding"), 0, 2);
   fill($(".ck-fh"), 1, Math.min(4, H + 4));
   fill($(".ck-fw"), 1, Math.min(4, W + 4));
-  let timer = null;
 
   const KH = k0.length, KW = k0[0].length;
   const given = (a, b) => a < KH && b < KW;
@@ -243,21 +266,7 @@ function renderWindows({ model, el }) {
     model.set("step", ((v % total) + total) % total);
     model.save_changes();
   };
-  const stop = () => {
-    clearInterval(timer);
-    timer = null;
-    $(".ck-play").textContent = "▶ Play";
-    $(".ck-play").setAttribute("aria-pressed", "false");
-  };
-  $(".ck-prev").addEventListener("click", () => setStep(model.get("step") - 1));
-  $(".ck-next").addEventListener("click", () => setStep(model.get("step") + 1));
-  $(".ck-slider").addEventListener("input", (e) => setStep(Number(e.target.value)));
-  $(".ck-play").addEventListener("click", () => {
-    if (timer) return stop();
-    $(".ck-play").textContent = "⏸ Pause";
-    $(".ck-play").setAttribute("aria-pressed", "true");
-    timer = setInterval(() => setStep(model.get("step") + 1), 900);
-  });
+  const stop = stepButtons($, model, setStep);
   const geo = (name, sel) => $(sel).addEventListener("change", (e) => {
     stop();
     model.set(name, Number(e.target.value));
@@ -527,9 +536,7 @@ function renderBackprop2d({ model, el }) {
     model.set("step", ((v % n) + n) % n);
     model.save_changes();
   };
-  $(".ck-prev").addEventListener("click", () => setStep(model.get("step") - 1));
-  $(".ck-next").addEventListener("click", () => setStep(model.get("step") + 1));
-  $(".ck-slider").addEventListener("input", (e) => setStep(Number(e.target.value)));
+  stepButtons($, model, setStep);
   for (const b of root.querySelectorAll(".bp-mode")) {
     b.addEventListener("click", () => {
       model.set("wrt", b.dataset.wrt);
@@ -833,7 +840,6 @@ function renderTransposed({ model, el }) {
     return `Kernel ${fh}×${fw}: ${parts.join("; ")}.`;
   };
   const ix = (a, b) => `[${a},\u00a0${b}]`;
-  let timer = null;
   const count = (t) => (model.get("view") === "matrix" ? t.H * t.W : t.hy * t.wy);
   const drawStamps = (t, k, s, n) => {
     const i = Math.floor(n / t.wy), j = n % t.wy, r0 = i * s, c0 = j * s;
@@ -912,21 +918,7 @@ function renderTransposed({ model, el }) {
     model.set("step", ((v % total) + total) % total);
     model.save_changes();
   };
-  const stop = () => {
-    clearInterval(timer);
-    timer = null;
-    $(".ck-play").textContent = "▶ Play";
-    $(".ck-play").setAttribute("aria-pressed", "false");
-  };
-  $(".ck-prev").addEventListener("click", () => setStep(model.get("step") - 1));
-  $(".ck-next").addEventListener("click", () => setStep(model.get("step") + 1));
-  $(".ck-slider").addEventListener("input", (e) => setStep(Number(e.target.value)));
-  $(".ck-play").addEventListener("click", () => {
-    if (timer) return stop();
-    $(".ck-play").textContent = "⏸ Pause";
-    $(".ck-play").setAttribute("aria-pressed", "true");
-    timer = setInterval(() => setStep(model.get("step") + 1), 900);
-  });
+  const stop = stepButtons($, model, setStep);
   $(".tc-view").addEventListener("click", () => {
     stop();
     model.set("view", model.get("view") === "matrix" ? "stamps" : "matrix");
@@ -1007,7 +999,6 @@ function renderField({ model, el }) {
   el.prepend(style);
   const $ = (sel) => root.querySelector(sel);
   const outputs = model.get("outputs");
-  let timer = null;
   const save = (changes) => { for (const [k, v] of Object.entries(changes)) model.set(k, v); model.save_changes(); };
   const edit = (l, at, v) => {
     const layers = model.get("layers").map((x) => [...x]);
@@ -1085,22 +1076,8 @@ function renderField({ model, el }) {
     $(".ck-pos").textContent = `${step} of ${L}`;
   };
   const setStep = (v) => { const L = model.get("layers").length + 1; save({ step: ((v % L) + L) % L }); };
-  const stop = () => {
-    clearInterval(timer);
-    timer = null;
-    $(".ck-play").textContent = "▶ Play";
-    $(".ck-play").setAttribute("aria-pressed", "false");
-  };
-  $(".ck-prev").addEventListener("click", () => setStep(model.get("step") - 1));
-  $(".ck-next").addEventListener("click", () => setStep(model.get("step") + 1));
-  $(".ck-slider").addEventListener("input", (e) => setStep(Number(e.target.value)));
+  const stop = stepButtons($, model, setStep);
   $(".rf-cell").addEventListener("input", (e) => save({ cell: Number(e.target.value) }));
-  $(".ck-play").addEventListener("click", () => {
-    if (timer) return stop();
-    $(".ck-play").textContent = "⏸ Pause";
-    $(".ck-play").setAttribute("aria-pressed", "true");
-    timer = setInterval(() => setStep(model.get("step") + 1), 900);
-  });
   $(".rf-add").addEventListener("click", () => {
     const layers = [...model.get("layers"), [3, 1, 1]];
     save({ layers, step: layers.length });

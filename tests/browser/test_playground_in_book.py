@@ -4,6 +4,7 @@ The reader draws with the mouse and with the keyboard and picks test digits; eac
 must be convkit's, computed here with the weights the page holds (read from its saved widget state).
 On a phone (390 px), light and dark, nothing is wider than the screen.
 """
+import base64
 import json
 import re
 
@@ -24,13 +25,18 @@ def page_state(page):
     return next(m["state"] for m in models if "layers" in m["state"])
 
 
+def float32s(text):
+    """A saved weight array: little-endian float32 bytes in base64 (convkit/playground.py)."""
+    return np.frombuffer(base64.b64decode(text), dtype="<f4")
+
+
 def net_of(state):
     """convkit's network with the page's (float32) weights."""
     net = make_net(0)
     for layer, saved in zip(net, state["layers"]):
         if hasattr(layer, "W"):
-            layer.W = np.array(saved["W"], dtype=np.float32).astype(np.float64).reshape(layer.W.shape)
-            layer.b = np.array(saved["b"], dtype=np.float32).astype(np.float64)
+            layer.W = float32s(saved["W"]).astype(np.float64).reshape(layer.W.shape)
+            layer.b = float32s(saved["b"]).astype(np.float64).reshape(layer.b.shape)
     return net
 
 
@@ -84,6 +90,42 @@ def test_picked_test_digits_get_convkits_answer(playground):
         assert f"label is {state['labels'][n]}" in w.locator(".ck-pred").inner_text()
     assert len(w.locator(".ck-layer").all()) == 6  # conv, ReLU, pool, conv, ReLU, pool
     assert "After Conv2D(1 → 16, 3×3, padding 1): 16 maps 8×8" in w.locator(".ck-layer figcaption").first.inner_text()
+
+
+PIXELS = """root => [...root.querySelectorAll('.ck-layer canvas')].map(c => ({
+  width: c.width, dpr: c.width / parseFloat(c.style.width),
+  data: Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)}))"""
+NEXT_PAINT = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 0))))"
+
+
+def test_feature_maps_are_convkits(playground):
+    """The maps are painted (a frame after the rest of the widget) and every cell of every map has the colour
+    of convkit's value there: white for 0, orange for positive, blue for negative, on one scale per layer."""
+    page, w, state, net = playground
+    for n in (0, 3):
+        w.locator(".ck-pick").select_option(str(n))
+        page.evaluate(NEXT_PAINT)
+        canvases = w.evaluate(PIXELS)
+        a, maps = shown_image(w)[None, None], []
+        for layer in net:
+            a = layer.forward(a)
+            if a.ndim == 4:
+                maps.append(a[0])
+        assert len(canvases) == len(maps) == 6
+        for cv, t in zip(canvases, maps):
+            C, H, W = t.shape
+            px = np.array(cv["data"]).reshape(-1, cv["width"], 4)
+            scale, cell = max(1e-12, np.abs(t).max()), 32 / max(H, W)
+            for c in range(C):
+                x0, y0 = (c % 8) * 36, (c // 8) * 36
+                for i in range(H):
+                    for j in range(W):
+                        v = t[c, i, j]
+                        hue = np.array([213, 94, 0] if v >= 0 else [0, 114, 178])
+                        want = np.round(255 - min(1, abs(v) / scale) * (255 - hue))
+                        got = px[int((y0 + (i + 0.5) * cell) * cv["dpr"]), int((x0 + (j + 0.5) * cell) * cv["dpr"])]
+                        # the page computes in float32: a colour level may round the other way
+                        assert np.all(np.abs(got[:3] - want) <= 1) and got[3] == 255, (c, i, j, got, want)
 
 
 def test_drawing_with_the_mouse(playground):
