@@ -62,8 +62,14 @@
     await typeset();
     shim();
     await idle();
-    document.querySelectorAll(`script[type="${HELD}"]`).forEach((s) => { s.type = STATE; });
-    window.require(["@jupyter-widgets/html-manager/dist/libembed-amd"], (embed) => {
+    const held = [...document.querySelectorAll(`script[type="${HELD}"]`)];
+    held.forEach((s) => { s.type = STATE; });
+    // anywidget's module loads with the manager's, not after the manager has made the other models:
+    // its widgets (anywidget's 2 s count from their model) then start sooner on a slow device.
+    const modules = ["@jupyter-widgets/html-manager/dist/libembed-amd"];
+    if (held.some((s) => s.textContent.includes('"model_module":"anywidget"') ||
+                         s.textContent.includes('"model_module": "anywidget"'))) modules.push("anywidget");
+    window.require(modules, (embed) => {
       window.__widgetsStarted = performance.now();
       embed.renderWidgets();
     });
