@@ -147,6 +147,13 @@ def _open(site_url, recorder, chapter, selector):
     return page
 
 
+def _stepper(site_url, recorder, chapter, marker):
+    """(page, the chapter's first stepper holding ``marker``), once that part of it is drawn."""
+    page = recorder.open(f"{site_url}/notebooks/{chapter}.html")
+    page.wait_for_selector(f".ck-stepper {marker}", timeout=15000)
+    return page, page.locator(".ck-stepper").filter(has=page.locator(marker)).first
+
+
 def _clean(recorder):
     recorder.assert_clean()
 
@@ -360,9 +367,7 @@ def _value(text):
 
 @pytest.fixture
 def stepper2d(site_url, recorder):
-    page = recorder.open(f"{site_url}/notebooks/{CHAPTER_7}.html")
-    page.wait_for_selector(".ck-stepper .bp-mode", timeout=15000)
-    yield page, page.locator(".ck-stepper").filter(has=page.locator(".bp-mode")).first
+    yield _stepper(site_url, recorder, CHAPTER_7, ".bp-mode")
     recorder.assert_clean()
 
 
@@ -449,9 +454,7 @@ def test_backprop_stepper_2d_on_a_phone(site_url, browser, scheme):
     from conftest import ARTIFACTS, PHONE, PageRecorder
 
     rec = PageRecorder(browser, **PHONE, scheme=scheme)
-    page = rec.open(f"{site_url}/notebooks/{CHAPTER_7}.html")
-    page.wait_for_selector(".ck-stepper .bp-mode", timeout=15000)
-    w = page.locator(".ck-stepper").filter(has=page.locator(".bp-mode")).first
+    page, w = _stepper(site_url, rec, CHAPTER_7, ".bp-mode")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for mode in ("x", "w", "b"):
         w.locator(f".bp-mode[data-wrt={mode}]").click()
@@ -508,9 +511,7 @@ def _texts(a):
 
 @pytest.fixture
 def transposed(site_url, recorder):
-    page = recorder.open(f"{site_url}/notebooks/{CHAPTER_8}.html")
-    page.wait_for_selector(".ck-stepper table.tc-y td", timeout=15000)
-    yield page, page.locator(".ck-stepper").filter(has=page.locator(".tc-y")).first
+    yield _stepper(site_url, recorder, CHAPTER_8, "table.tc-y td")
     recorder.assert_clean()
 
 
@@ -626,9 +627,7 @@ def test_transposed_stepper_on_a_phone(site_url, browser, scheme):
     from conftest import ARTIFACTS, PHONE, PageRecorder
 
     rec = PageRecorder(browser, **PHONE, scheme=scheme)
-    page = rec.open(f"{site_url}/notebooks/{CHAPTER_8}.html")
-    page.wait_for_selector(".ck-stepper table.tc-y td", timeout=15000)
-    w = page.locator(".ck-stepper").filter(has=page.locator(".tc-y")).first
+    page, w = _stepper(site_url, rec, CHAPTER_8, "table.tc-y td")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for view in ("stamps", "matrix"):
         w.locator(".ck-fh").select_option("4")   # the largest grids the menus allow
@@ -669,9 +668,7 @@ def _strips(w):
 
 @pytest.fixture
 def field(site_url, recorder):
-    page = recorder.open(f"{site_url}/notebooks/{CHAPTER_8}.html")
-    page.wait_for_selector(".ck-stepper table.rf-strip td", timeout=15000)
-    yield page, page.locator(".ck-stepper").filter(has=page.locator(".rf-strip")).first
+    yield _stepper(site_url, recorder, CHAPTER_8, "table.rf-strip td")
     recorder.assert_clean()
 
 
@@ -746,9 +743,7 @@ def test_receptive_field_explorer_on_a_phone(site_url, browser, scheme):
     from conftest import ARTIFACTS, PHONE, PageRecorder
 
     rec = PageRecorder(browser, **PHONE, scheme=scheme)
-    page = rec.open(f"{site_url}/notebooks/{CHAPTER_8}.html")
-    page.wait_for_selector(".ck-stepper table.rf-strip td", timeout=15000)
-    w = page.locator(".ck-stepper").filter(has=page.locator(".rf-strip")).first
+    page, w = _stepper(site_url, rec, CHAPTER_8, "table.rf-strip td")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for n, (what, value) in enumerate([(None, None), ("s", "3")]):
         if what:
