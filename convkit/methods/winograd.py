@@ -67,7 +67,7 @@ BLOCK_BYTES = 2**21
 #: of the exact result, is below 32 units of rounding of the dtype (about 3.8e-6 in float32,
 #: 7.1e-15 in float64). Measured in float32 on the tests' shapes: 1.6e-7 to 6.2e-7; as an RMS
 #: error at the benchmark's shapes, 0.76-0.86x the direct (fast path's) error for the forward,
-#: 1.64-1.65x for dx and 0.71-1.18x for dw (``benchmarks/conv_speed.py`` prints the ratio).
+#: 1.64-1.65x for dx and 0.98-1.18x for dw (2026-12-08; ``benchmarks/conv_speed.py`` prints the ratio).
 RTOL = {np.dtype(np.float32): 32 * float(np.finfo(np.float32).eps), np.dtype(np.float64): 32 * float(np.finfo(np.float64).eps)}
 
 #: Tiles summed in one of dw's 16 products, ``V[ab] @ dMt[ab]``, before the next chunk's are added.
